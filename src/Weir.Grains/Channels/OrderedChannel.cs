@@ -1,0 +1,157 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Weir.Grains.Channels;
+
+/// <summary>
+/// A FIFO channel from one producer to one consumer, bounded by credit: the producer may write
+/// only while it holds credit, one credit per item (a batch of records or a control element);
+/// reading an item returns its credit. So a slow consumer bounds how much a producer can buffer.
+///
+/// Neither side blocks. A producer without credit registers interest and goes on with other
+/// work (a subtask still answers checkpoint triggers while backpressured); the producer signal
+/// fires when credit returns. The consumer signal fires when an empty channel gets an item or
+/// is completed. Signals run on the thread that caused them and should only schedule work
+/// (e.g. <see cref="Mailbox.MailboxProcessor.Resume"/>). Writes from several threads are
+/// totally ordered; each writer's items arrive in the order it wrote them.
+/// </summary>
+/// <typeparam name="T">The item type; batches travel by reference.</typeparam>
+public sealed class OrderedChannel<T>
+{
+    private readonly object _lock = new();
+    private readonly Queue<T> _items;
+    private Action? _consumerSignal;
+    private Action? _producerSignal;
+    private bool _producerWaiting;
+    private bool _completed;
+
+    /// <summary>Creates a channel holding at most <paramref name="capacity"/> items.</summary>
+    public OrderedChannel(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        _items = new Queue<T>(capacity);
+    }
+
+    /// <summary>The most items the channel holds; the producer's initial credit.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Items written and not yet read.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    /// <summary>How many more items the producer may write now.</summary>
+    public int Credit
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Capacity - _items.Count;
+            }
+        }
+    }
+
+    /// <summary>True once <see cref="Complete"/> was called and every item was read.</summary>
+    public bool IsDrained
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _completed && _items.Count == 0;
+            }
+        }
+    }
+
+    /// <summary>Sets what runs when items become available to the consumer.</summary>
+    public void SetConsumerSignal(Action signal) => _consumerSignal = signal;
+
+    /// <summary>Sets what runs when credit returns to a producer that found none.</summary>
+    public void SetProducerSignal(Action signal) => _producerSignal = signal;
+
+    /// <summary>Writes an item if the producer has credit. Without credit, returns false and signals the producer when credit returns.</summary>
+    /// <exception cref="InvalidOperationException">The channel was completed.</exception>
+    public bool TryWrite(T item)
+    {
+        bool wasEmpty;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                throw new InvalidOperationException("The channel was completed: no item may be written after end of input.");
+            }
+
+            if (_items.Count >= Capacity)
+            {
+                _producerWaiting = true;
+                return false;
+            }
+
+            wasEmpty = _items.Count == 0;
+            _items.Enqueue(item);
+        }
+
+        if (wasEmpty)
+        {
+            _consumerSignal?.Invoke();
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the oldest item, returning its credit to the producer.</summary>
+    public bool TryRead([MaybeNullWhen(false)] out T item)
+    {
+        bool signalProducer;
+        lock (_lock)
+        {
+            if (!_items.TryDequeue(out item))
+            {
+                return false;
+            }
+
+            signalProducer = _producerWaiting;
+            _producerWaiting = false;
+        }
+
+        if (signalProducer)
+        {
+            _producerSignal?.Invoke();
+        }
+
+        return true;
+    }
+
+    /// <summary>Looks at the oldest item without reading it.</summary>
+    public bool TryPeek([MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            return _items.TryPeek(out item);
+        }
+    }
+
+    /// <summary>Marks end of input: nothing more will be written. Items already written remain readable.</summary>
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+        }
+
+        _consumerSignal?.Invoke();
+    }
+}

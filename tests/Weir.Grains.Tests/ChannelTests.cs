@@ -1,0 +1,143 @@
+using Weir.Grains.Channels;
+
+namespace Weir.Grains.Tests;
+
+public sealed class ChannelTests
+{
+    [Fact]
+    public async Task Each_writers_items_arrive_in_order_when_threads_write_concurrently()
+    {
+        const int writers = 8;
+        const int perWriter = 5_000;
+        var channel = new OrderedChannel<(int Writer, int Seq)>(capacity: 64);
+        // Dedicated threads: busy writers must not starve the reader of a thread-pool thread.
+        var producers = Enumerable.Range(0, writers).Select(w => Task.Factory.StartNew(() =>
+        {
+            for (var seq = 0; seq < perWriter; seq++)
+            {
+                while (!channel.TryWrite((w, seq)))
+                {
+                    Thread.Yield();
+                }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        var next = new int[writers];
+        var violations = 0;
+        var received = 0;
+        var consumer = Task.Factory.StartNew(() =>
+        {
+            while (received < writers * perWriter)
+            {
+                if (!channel.TryRead(out var item))
+                {
+                    Thread.Yield();
+                    continue;
+                }
+
+                Assert.True(channel.Count <= channel.Capacity);
+                if (item.Seq != next[item.Writer])
+                {
+                    violations++;
+                }
+
+                next[item.Writer] = item.Seq + 1;
+                received++;
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        await Task.WhenAll(producers.Append(consumer)).Within("all items through the channel");
+        Assert.Equal(writers * perWriter, received);
+        Assert.Equal(0, violations);
+        Assert.All(next, n => Assert.Equal(perWriter, n));
+    }
+
+    [Fact]
+    public void A_writer_without_credit_is_refused_and_signalled_when_credit_returns()
+    {
+        var channel = new OrderedChannel<int>(capacity: 2);
+        var signals = 0;
+        channel.SetProducerSignal(() => signals++);
+
+        Assert.True(channel.TryWrite(1));
+        Assert.True(channel.TryWrite(2));
+        Assert.False(channel.TryWrite(3));
+        Assert.Equal(0, channel.Credit);
+        Assert.Equal(0, signals);
+
+        Assert.True(channel.TryRead(out var first));
+        Assert.Equal(1, first);
+        Assert.Equal(1, signals);
+        Assert.Equal(1, channel.Credit);
+    }
+
+    [Fact]
+    public void Writing_after_end_of_input_fails_and_reading_drains_what_was_written()
+    {
+        var channel = new OrderedChannel<int>(capacity: 4);
+        channel.TryWrite(7);
+        channel.Complete();
+
+        var error = Assert.Throws<InvalidOperationException>(() => channel.TryWrite(8));
+        Assert.Contains("completed", error.Message);
+        Assert.False(channel.IsDrained);
+        Assert.True(channel.TryRead(out var item));
+        Assert.Equal(7, item);
+        Assert.True(channel.IsDrained);
+    }
+
+    [Fact]
+    public async Task Channels_between_grains_are_fifo_with_concurrent_producer_grains()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        const int producers = 4;
+        const int batches = 2_000;
+        var channels = Enumerable.Range(0, producers).Select(_ => new OrderedChannel<SequenceBatch>(capacity: 8)).ToArray();
+        var consumer = silo.GrainFactory.GetGrain<IChannelConsumerGrain>("fifo");
+        await consumer.StartAsync(channels, permits: null);
+
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(p =>
+            silo.GrainFactory.GetGrain<IChannelProducerGrain>($"fifo-{p}").StartAsync(channels[p], p, batches, batchSize: 16)));
+
+        await Eventually.Until(() => consumer.GetStatsAsync().Result.AllDrained, "the consumer drains every channel", TimeSpan.FromSeconds(30));
+        var (records, received, violations, _) = await consumer.GetStatsAsync();
+        Assert.Equal(producers * batches, received);
+        Assert.Equal(producers * batches * 16L, records);
+        Assert.Equal(0, violations);
+    }
+
+    [Fact]
+    public async Task A_slow_consumer_bounds_the_producers_buffered_batches_and_the_producer_keeps_answering()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        const int capacity = 4;
+        const int batches = 200;
+        var channel = new OrderedChannel<SequenceBatch>(capacity);
+        var consumer = silo.GrainFactory.GetGrain<IChannelConsumerGrain>("slow");
+        var producer = silo.GrainFactory.GetGrain<IChannelProducerGrain>("fast");
+        await consumer.StartAsync([channel], permits: 0);
+        await producer.StartAsync(channel, 0, batches, batchSize: 1);
+
+        // With nothing consumed, the producer fills exactly its credit and stops.
+        await Eventually.Until(() => producer.GetStatsAsync().Result.OutOfCredit > 0, "the producer runs out of credit");
+        var (written, _, _) = await producer.GetStatsAsync().Within("a backpressured producer still answers calls");
+        Assert.Equal(capacity, written);
+        Assert.Equal(capacity, channel.Count);
+
+        // Consume in small steps; the producer never gets more than `capacity` ahead.
+        var consumed = 0;
+        while (consumed < batches)
+        {
+            await consumer.PermitAsync(3);
+            consumed = Math.Min(batches, consumed + 3);
+            await Eventually.Until(() => consumer.GetStatsAsync().Result.Batches == consumed, $"{consumed} batches consumed");
+            var stats = await producer.GetStatsAsync();
+            Assert.InRange(stats.Written - consumed, 0, capacity);
+        }
+
+        var (_, received, violations, drained) = await consumer.GetStatsAsync();
+        Assert.Equal(batches, received);
+        Assert.Equal(0, violations);
+        Assert.True((await producer.GetStatsAsync()).OutOfCredit >= batches / capacity);
+    }
+}
