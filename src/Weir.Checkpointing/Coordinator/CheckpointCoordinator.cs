@@ -1,0 +1,346 @@
+using Microsoft.Extensions.Logging;
+using Weir.Checkpointing.Metadata;
+using Weir.Storage;
+
+namespace Weir.Checkpointing.Coordinator;
+
+/// <summary>
+/// The checkpoint coordinator of one job (Flink's protocol, DESIGN.md "Checkpoint protocol"):
+/// <list type="number">
+/// <item>On a tick, <see cref="CheckpointRequestDecider"/> says whether checkpoint n may start;
+/// if so every source subtask is asked to snapshot and emit barrier n.</item>
+/// <item>Every subtask acknowledges n with its state handles (<see cref="PendingCheckpoint"/>
+/// ignores duplicate, late and unknown acks).</item>
+/// <item>With all acks in, <c>chk-n/_metadata</c> is written create-only, last; only then is n
+/// complete. Older pending checkpoints are subsumed, tasks are told "n complete", and
+/// <see cref="CompletedCheckpointStore"/> says which older checkpoints to discard.</item>
+/// <item>A timeout, a decline or a failed write aborts n: tasks are told, its files deleted, and
+/// <see cref="CheckpointFailureManager"/> says whether the job must fail.</item>
+/// </list>
+/// Not thread-safe: the host calls it from one turn at a time (it runs inside a grain).
+/// </summary>
+public sealed class CheckpointCoordinator
+{
+    private readonly CoordinatorSettings _settings;
+    private readonly ICheckpointStore _store;
+    private readonly ICheckpointGateway _gateway;
+    private readonly TimeProvider _clock;
+    private readonly CoordinatorLog _log;
+    private readonly CheckpointRequestDecider? _decider;
+    private readonly CheckpointFailureManager _failures;
+    private readonly CompletedCheckpointStore _completed;
+    private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
+    private CoordinatorPlan? _plan;
+    private CompletedCheckpoint? _restored;
+    private DateTimeOffset? _lastTriggered;
+    private DateTimeOffset? _lastCompleted;
+    private bool _stopped;
+
+    public CheckpointCoordinator(CoordinatorSettings settings, ICheckpointStore store, ICheckpointGateway gateway, TimeProvider clock, ILogger logger)
+    {
+        _settings = settings;
+        _store = store;
+        _gateway = gateway;
+        _clock = clock;
+        _log = new CoordinatorLog(logger);
+        _decider = settings.Interval is { } interval ? new CheckpointRequestDecider(interval, settings.MinPause, settings.MaxConcurrentCheckpoints) : null;
+        _failures = new CheckpointFailureManager(settings.TolerableFailedCheckpoints);
+        _completed = new CompletedCheckpointStore(settings.NumRetained);
+    }
+
+    /// <summary>The id the next checkpoint gets.</summary>
+    public long NextCheckpointId { get; private set; } = 1;
+
+    /// <summary>Counts and durations.</summary>
+    public CheckpointStatistics Statistics { get; } = new();
+
+    /// <summary>The newest completed checkpoint (or, before any completed, the one the job was restored from), or null.</summary>
+    public CompletedCheckpoint? LatestCompleted => _completed.Latest ?? _restored;
+
+    /// <summary>The retained completed checkpoints, oldest first.</summary>
+    public IReadOnlyList<CompletedCheckpoint> Retained => _completed.Retained;
+
+    /// <summary>Ids of checkpoints still collecting acknowledgements.</summary>
+    public IReadOnlyCollection<long> PendingIds => _pending.Keys;
+
+    /// <summary>
+    /// Starts coordinating a (re)deployed job: the tasks to trigger and to hear from. Checkpoint
+    /// ids continue after <paramref name="firstCheckpointId"/> - 1 (ids are unique per job directory).
+    /// </summary>
+    public void Start(CoordinatorPlan plan, long firstCheckpointId)
+    {
+        _plan = plan;
+        _stopped = false;
+        NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
+        _lastTriggered = null;
+    }
+
+    /// <summary>
+    /// Records the checkpoint the job was restored from. With <paramref name="claim"/> (CLAIM mode)
+    /// the job owns it and discards it once subsumed; otherwise (NO_CLAIM) its files are never
+    /// deleted by this job, but it remains the fallback for a failover before a new checkpoint.
+    /// </summary>
+    public void AddRestored(CompletedCheckpoint checkpoint, bool claim)
+    {
+        if (claim)
+        {
+            _completed.Add(checkpoint);
+        }
+        else
+        {
+            _restored = checkpoint;
+        }
+
+        NextCheckpointId = Math.Max(NextCheckpointId, checkpoint.CheckpointId + 1);
+    }
+
+    /// <summary>Stops triggering (job restarting or stopping) and aborts pending checkpoints.</summary>
+    public async Task StopAsync(CheckpointFailureReason reason)
+    {
+        _stopped = true;
+        foreach (var pending in _pending.Values.ToArray())
+        {
+            await AbortAsync(pending, reason, detail: null);
+        }
+    }
+
+    /// <summary>Runs periodically: expires overdue checkpoints, then triggers one if the decider allows.</summary>
+    public async Task OnTickAsync()
+    {
+        var now = _clock.GetUtcNow();
+        foreach (var pending in _pending.Values.Where(p => p.Deadline <= now).ToArray())
+        {
+            await AbortAsync(pending, CheckpointFailureReason.Expired, $"not acknowledged by {string.Join(", ", pending.NotYetAcknowledged.Take(5))}");
+        }
+
+        if (_stopped || _plan is null || _decider is null)
+        {
+            return;
+        }
+
+        if (_decider.Decide(now, _pending.Count, _lastTriggered, _lastCompleted).Action == TriggerAction.Trigger)
+        {
+            await TriggerAsync(CheckpointKind.Checkpoint);
+        }
+    }
+
+    /// <summary>Starts a checkpoint (or savepoint) now, regardless of the interval; returns its id, or null if the job is not running.</summary>
+    public async Task<long?> TriggerAsync(CheckpointKind kind)
+    {
+        if (_stopped || _plan is null)
+        {
+            return null;
+        }
+
+        var now = _clock.GetUtcNow();
+        var id = NextCheckpointId++;
+        var pending = new PendingCheckpoint(id, now, kind, _plan.TasksToAcknowledge, now + _settings.Timeout);
+        _pending.Add(id, pending);
+        _lastTriggered = now;
+        _log.Triggered(id, _plan.JobId, _plan.Sources.Count);
+        try
+        {
+            await Task.WhenAll(_plan.Sources.Select(source => _gateway.TriggerCheckpointAsync(source, id, now, kind)));
+        }
+        catch (Exception exception)
+        {
+            await AbortAsync(pending, CheckpointFailureReason.TriggerFailed, exception.Message);
+            return null;
+        }
+
+        return id;
+    }
+
+    /// <summary>A subtask acknowledged a checkpoint. Completes it when it was the last ack.</summary>
+    public async Task ReceiveAcknowledgeAsync(TaskKey task, long checkpointId, TaskCheckpointAck ack)
+    {
+        if (!_pending.TryGetValue(checkpointId, out var pending))
+        {
+            _log.IgnoredAck(checkpointId, task, "not pending");
+            await DiscardLateStateAsync(checkpointId, ack);
+            return;
+        }
+
+        var result = pending.Acknowledge(task, ack);
+        if (result != AcknowledgeResult.Success)
+        {
+            _log.IgnoredAck(checkpointId, task, result.ToString());
+            return;
+        }
+
+        if (pending.IsFullyAcknowledged)
+        {
+            await CompleteAsync(pending);
+        }
+    }
+
+    /// <summary>A subtask declined a checkpoint (its snapshot failed, or its alignment was aborted).</summary>
+    public Task ReceiveDeclineAsync(TaskKey task, long checkpointId, string reason, bool alignmentAborted = false)
+    {
+        if (!_pending.TryGetValue(checkpointId, out var pending))
+        {
+            return Task.CompletedTask;
+        }
+
+        return AbortAsync(pending, alignmentAborted ? CheckpointFailureReason.AlignmentAborted : CheckpointFailureReason.DeclinedByTask, $"{task}: {reason}");
+    }
+
+    /// <summary>Applies the retention policy when the job ends: discards retained checkpoints unless they are to be kept.</summary>
+    public async Task OnJobTerminatedAsync(bool discardRetained)
+    {
+        await StopAsync(CheckpointFailureReason.JobStopping);
+        if (!discardRetained)
+        {
+            return;
+        }
+
+        foreach (var checkpoint in _completed.Clear())
+        {
+            await DiscardAsync(checkpoint.CheckpointId);
+        }
+    }
+
+    private async Task CompleteAsync(PendingCheckpoint pending)
+    {
+        var plan = _plan!;
+        var metadata = pending.ToMetadata(plan.JobId, plan.JobName, plan.Operators);
+        var path = CheckpointLayout.MetadataPath(plan.JobId, pending.CheckpointId);
+        try
+        {
+            await _store.WriteAsync(path, MetadataSerializer.Serialize(metadata), WriteMode.CreateOnly);
+        }
+        catch (Exception exception)
+        {
+            await AbortAsync(pending, CheckpointFailureReason.FinalizeFailed, exception.Message);
+            return;
+        }
+
+        _pending.Remove(pending.CheckpointId);
+        var now = _clock.GetUtcNow();
+        _lastCompleted = now;
+        var completed = new CompletedCheckpoint(metadata, path, now, now - pending.TriggeredAt, metadata.StateSize);
+        Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now);
+        _failures.OnSuccess(completed.CheckpointId);
+        _log.Completed(completed.CheckpointId, plan.JobId, completed.Duration.TotalMilliseconds, completed.StateSize);
+
+        foreach (var older in _pending.Values.Where(p => p.CheckpointId < completed.CheckpointId).ToArray())
+        {
+            await AbortAsync(older, CheckpointFailureReason.Subsumed, detail: null);
+        }
+
+        foreach (var task in plan.TasksToAcknowledge)
+        {
+            _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
+        }
+
+        foreach (var subsumed in _completed.Add(completed))
+        {
+            await DiscardAsync(subsumed.CheckpointId);
+        }
+    }
+
+    private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail)
+    {
+        if (!_pending.Remove(pending.CheckpointId))
+        {
+            return;
+        }
+
+        pending.Discard();
+        Statistics.OnFailed();
+        _log.Aborted(pending.CheckpointId, _plan?.JobId ?? "?", CheckpointFailureManager.Describe(reason), detail ?? string.Empty);
+        foreach (var task in _plan?.TasksToAcknowledge ?? [])
+        {
+            _gateway.NotifyCheckpointAborted(task, pending.CheckpointId);
+        }
+
+        await DiscardAsync(pending.CheckpointId);
+        var verdict = _failures.OnFailure(pending.CheckpointId, reason);
+        if (verdict.Action == FailureAction.FailJob)
+        {
+            _gateway.FailJob(verdict.Reason!);
+        }
+    }
+
+    /// <summary>Deletes the exclusive files of a checkpoint (its chk-n directory). Failures are logged, never thrown.</summary>
+    private async Task DiscardAsync(long checkpointId)
+    {
+        if (_plan is null)
+        {
+            return;
+        }
+
+        var directory = CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId);
+        try
+        {
+            // _metadata first: a half-deleted checkpoint must never look complete.
+            await _store.DeleteAsync($"{directory}/{CheckpointLayout.MetadataFileName}");
+            await _store.DeleteDirectoryAsync(directory);
+        }
+        catch (Exception exception)
+        {
+            _log.DiscardFailed(exception, directory);
+        }
+    }
+
+    private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)
+    {
+        if (_plan is null || _completed.Retained.Any(c => c.CheckpointId == checkpointId))
+        {
+            return;
+        }
+
+        var exclusive = CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId) + "/";
+        foreach (var path in ack.OperatorStates.Values.SelectMany(s => s.KeyedState?.KeyGroups ?? []).SelectMany(k => k.Segments).Select(s => s.Path).Distinct())
+        {
+            if (path.StartsWith(exclusive, StringComparison.Ordinal))
+            {
+                try
+                {
+                    await _store.DeleteAsync(path);
+                }
+                catch (Exception exception)
+                {
+                    _log.DiscardFailed(exception, path);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>What the coordinator coordinates: the job, its operators, and which subtasks are triggered and acknowledge.</summary>
+public sealed record CoordinatorPlan(
+    string JobId,
+    string JobName,
+    IReadOnlyDictionary<string, OperatorDescriptor> Operators,
+    IReadOnlyList<TaskKey> Sources,
+    IReadOnlyList<TaskKey> TasksToAcknowledge);
+
+/// <summary>The coordinator's settings (from <c>execution.checkpointing.*</c>).</summary>
+public sealed record CoordinatorSettings(
+    TimeSpan? Interval,
+    TimeSpan Timeout,
+    TimeSpan MinPause,
+    int MaxConcurrentCheckpoints,
+    int TolerableFailedCheckpoints,
+    int NumRetained);
+
+internal sealed partial class CoordinatorLog(ILogger logger)
+{
+    private readonly ILogger _logger = logger;
+
+    [LoggerMessage(100, LogLevel.Debug, "Triggering checkpoint {CheckpointId} of job {JobId} at {SourceCount} sources")]
+    public partial void Triggered(long checkpointId, string jobId, int sourceCount);
+
+    [LoggerMessage(101, LogLevel.Information, "Completed checkpoint {CheckpointId} of job {JobId} in {DurationMs:0} ms ({StateSize} bytes)")]
+    public partial void Completed(long checkpointId, string jobId, double durationMs, long stateSize);
+
+    [LoggerMessage(102, LogLevel.Warning, "Checkpoint {CheckpointId} of job {JobId} {Reason} {Detail}")]
+    public partial void Aborted(long checkpointId, string jobId, string reason, string detail);
+
+    [LoggerMessage(103, LogLevel.Debug, "Ignored acknowledgement of checkpoint {CheckpointId} from {Task}: {Result}")]
+    public partial void IgnoredAck(long checkpointId, TaskKey task, string result);
+
+    [LoggerMessage(104, LogLevel.Warning, "Could not delete {Path}")]
+    public partial void DiscardFailed(Exception exception, string path);
+}

@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Weir.Serialization;
+
+/// <summary>
+/// A growable little-endian binary writer: the encoding of state snapshots and of record batches
+/// between silos. Integers that are usually small use LEB128 varints (signed ones zig-zag);
+/// strings and byte arrays carry a varint length + 1, where 0 means null.
+/// </summary>
+public sealed class DataWriter
+{
+    private byte[] _buffer;
+    private int _position;
+
+    /// <summary>Creates a writer with an initial capacity.</summary>
+    public DataWriter(int initialCapacity = 256) => _buffer = new byte[Math.Max(16, initialCapacity)];
+
+    /// <summary>Bytes written.</summary>
+    public int Length => _position;
+
+    /// <summary>The bytes written so far (valid until the next write).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+
+    /// <summary>The bytes written so far (valid until the next write).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
+
+    /// <summary>Forgets what was written, keeping the buffer.</summary>
+    public void Reset() => _position = 0;
+
+    /// <summary>A copy of the bytes written.</summary>
+    public byte[] ToArray() => WrittenSpan.ToArray();
+
+    /// <summary>Writes one byte.</summary>
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_position++] = value;
+    }
+
+    /// <summary>Writes a boolean as one byte.</summary>
+    public void WriteBoolean(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    /// <summary>Writes 4 bytes, little-endian.</summary>
+    public void WriteInt32(int value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_position), value);
+        _position += 4;
+    }
+
+    /// <summary>Writes 4 bytes, little-endian.</summary>
+    public void WriteUInt32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_position), value);
+        _position += 4;
+    }
+
+    /// <summary>Writes 8 bytes, little-endian.</summary>
+    public void WriteInt64(long value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_position), value);
+        _position += 8;
+    }
+
+    /// <summary>Writes an IEEE double, 8 bytes.</summary>
+    public void WriteDouble(double value) => WriteInt64(BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>Writes an IEEE single, 4 bytes.</summary>
+    public void WriteSingle(float value) => WriteInt32(BitConverter.SingleToInt32Bits(value));
+
+    /// <summary>Writes an unsigned LEB128 varint (1 to 10 bytes).</summary>
+    public void WriteVarUInt64(ulong value)
+    {
+        Ensure(10);
+        while (value >= 0x80)
+        {
+            _buffer[_position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _buffer[_position++] = (byte)value;
+    }
+
+    /// <summary>Writes a zig-zag LEB128 varint: small magnitudes, positive or negative, take few bytes.</summary>
+    public void WriteVarInt64(long value) => WriteVarUInt64((ulong)((value << 1) ^ (value >> 63)));
+
+    /// <summary>Writes a zig-zag varint.</summary>
+    public void WriteVarInt32(int value) => WriteVarInt64(value);
+
+    /// <summary>Writes a UTF-8 string with its length; null is distinct from empty.</summary>
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            WriteVarUInt64(0);
+            return;
+        }
+
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max <= 256)
+        {
+            Span<byte> scratch = stackalloc byte[max];
+            var count = Encoding.UTF8.GetBytes(value, scratch);
+            WriteVarUInt64((ulong)count + 1);
+            WriteRaw(scratch[..count]);
+            return;
+        }
+
+        var length = Encoding.UTF8.GetByteCount(value);
+        WriteVarUInt64((ulong)length + 1);
+        Ensure(length);
+        _position += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_position));
+    }
+
+    /// <summary>Writes a byte array with its length; null is distinct from empty.</summary>
+    public void WriteBytes(byte[]? value)
+    {
+        if (value is null)
+        {
+            WriteVarUInt64(0);
+            return;
+        }
+
+        WriteVarUInt64((ulong)value.Length + 1);
+        WriteRaw(value);
+    }
+
+    /// <summary>Writes bytes as they are, without a length.</summary>
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_position));
+        _position += bytes.Length;
+    }
+
+    /// <summary>Overwrites 4 bytes at an earlier position (for lengths known only afterwards).</summary>
+    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(position), value);
+
+    private void Ensure(int count)
+    {
+        if (_position + count <= _buffer.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(_buffer.Length * 2, _position + count);
+        Array.Resize(ref _buffer, size);
+    }
+}

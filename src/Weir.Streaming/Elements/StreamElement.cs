@@ -1,0 +1,113 @@
+using Weir.Checkpointing.Metadata;
+
+namespace Weir.Streaming.Elements;
+
+/// <summary>
+/// What travels on a channel: batches of records, and in band with them the control elements
+/// (barriers, watermarks, cancel markers, end of input). FIFO per channel keeps a barrier after
+/// exactly the records that precede it.
+/// </summary>
+public abstract class StreamElement
+{
+    private protected StreamElement()
+    {
+    }
+}
+
+/// <summary>A batch of records (and, for event time, their timestamps). In one process it passes by reference and must not be changed after it is sent.</summary>
+public abstract class RecordBatch : StreamElement
+{
+    /// <summary>"No timestamp" (Flink's StreamRecord without timestamp).</summary>
+    public const long NoTimestamp = long.MinValue;
+
+    private protected RecordBatch()
+    {
+    }
+
+    /// <summary>Records in the batch.</summary>
+    public abstract int Count { get; }
+}
+
+/// <summary>A typed batch of records.</summary>
+public sealed class RecordBatch<T> : RecordBatch
+{
+    /// <summary>Creates a batch over <paramref name="records"/>[0..<paramref name="count"/>), with optional timestamps.</summary>
+    public RecordBatch(T[] records, int count, long[]? timestamps)
+    {
+        Records = records;
+        Count = count;
+        Timestamps = timestamps;
+    }
+
+    /// <summary>The records; only the first <see cref="Count"/> are valid.</summary>
+    public T[] Records { get; }
+
+    /// <summary>Per-record timestamps, or null if no record has one.</summary>
+    public long[]? Timestamps { get; }
+
+    /// <inheritdoc />
+    public override int Count { get; }
+
+    /// <summary>The timestamp of record <paramref name="index"/>, or <see cref="RecordBatch.NoTimestamp"/>.</summary>
+    public long TimestampAt(int index) => Timestamps?[index] ?? NoTimestamp;
+}
+
+/// <summary>Checkpoint barrier n: everything before it on a channel belongs to checkpoint n, everything after to n+1.</summary>
+public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind) : StreamElement
+{
+    /// <summary>The checkpoint id.</summary>
+    public long CheckpointId { get; } = checkpointId;
+
+    /// <summary>When the coordinator triggered it.</summary>
+    public DateTimeOffset Timestamp { get; } = timestamp;
+
+    /// <summary>Checkpoint or savepoint.</summary>
+    public CheckpointKind Kind { get; } = kind;
+
+    /// <inheritdoc />
+    public override string ToString() => $"barrier {CheckpointId}";
+}
+
+/// <summary>Tells downstream tasks that checkpoint n was aborted upstream, so they stop aligning for it.</summary>
+public sealed class CancelCheckpointMarker(long checkpointId) : StreamElement
+{
+    /// <summary>The aborted checkpoint.</summary>
+    public long CheckpointId { get; } = checkpointId;
+}
+
+/// <summary>Event time has reached <see cref="Timestamp"/> on this channel: no record with a smaller timestamp follows (except late ones).</summary>
+public sealed class Watermark(long timestamp) : StreamElement
+{
+    /// <summary>The watermark at the end of time (emitted at end of input).</summary>
+    public static readonly Watermark MaxWatermark = new(long.MaxValue);
+
+    /// <summary>The event time in milliseconds.</summary>
+    public long Timestamp { get; } = timestamp;
+
+    /// <inheritdoc />
+    public override string ToString() => $"watermark {Timestamp}";
+}
+
+/// <summary>Whether a channel is idle: an idle channel does not hold back the watermark.</summary>
+public sealed class WatermarkStatus(bool idle) : StreamElement
+{
+    /// <summary>Idle.</summary>
+    public static readonly WatermarkStatus Idle = new(true);
+
+    /// <summary>Active.</summary>
+    public static readonly WatermarkStatus Active = new(false);
+
+    /// <summary>True if idle.</summary>
+    public bool IsIdle { get; } = idle;
+}
+
+/// <summary>The producer finished: nothing more follows on this channel.</summary>
+public sealed class EndOfInput : StreamElement
+{
+    /// <summary>The one instance.</summary>
+    public static readonly EndOfInput Instance = new();
+
+    private EndOfInput()
+    {
+    }
+}

@@ -1,0 +1,89 @@
+using Weir.Streaming.Functions;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Operators;
+
+/// <summary>An operator on a keyed stream: sets the current key of its state backend before each record.</summary>
+internal abstract class KeyedOneInputOperator<TKey, TIn, TOut>(Func<TIn, TKey> keySelector) : OneInputStreamOperator<TIn, TOut>
+    where TKey : notnull
+{
+    private HeapKeyedStateBackend<TKey>? _backend;
+
+    protected HeapKeyedStateBackend<TKey> Backend => _backend ?? throw new InvalidOperationException("The keyed state backend is created before Open.");
+
+    public override IKeyedStateBackend? KeyedStateBackend => _backend;
+
+    public override void CreateKeyedStateBackend() => _backend = new HeapKeyedStateBackend<TKey>(Context.KeyGroupRange, Context.MaxParallelism);
+
+    public sealed override void ProcessElement(TIn record, long timestamp)
+    {
+        Backend.SetCurrentKey(keySelector(record));
+        ProcessKeyed(record, timestamp);
+    }
+
+    protected abstract void ProcessKeyed(TIn record, long timestamp);
+}
+
+/// <summary>A running reduce: emits the reduced value of the record's key after every record.</summary>
+internal sealed class KeyedReduceOperator<TKey, T>(Func<T, TKey> keySelector, Func<T, T, T> reduce) : KeyedOneInputOperator<TKey, T, T>(keySelector)
+    where TKey : notnull
+{
+    private IValueState<T>? _state;
+
+    public override void Open() => _state = Backend.GetValueState(new ValueStateDescriptor<T>("reduce"));
+
+    protected override void ProcessKeyed(T record, long timestamp)
+    {
+        var current = _state!.Value;
+        var reduced = current is null ? record : reduce(current, record);
+        _state.Update(reduced);
+        Output.Collect(reduced, timestamp);
+    }
+}
+
+/// <summary>A running aggregate: emits the aggregate's result for the record's key after every record.</summary>
+internal sealed class KeyedAggregateOperator<TKey, TIn, TAcc, TOut>(Func<TIn, TKey> keySelector, IAggregateFunction<TIn, TAcc, TOut> function)
+    : KeyedOneInputOperator<TKey, TIn, TOut>(keySelector)
+    where TKey : notnull
+{
+    private StateTable<TKey, TAcc>? _accumulators;
+
+    public override void Open() => _accumulators = Backend.Table<TAcc>("aggregate", copyValue: null);
+
+    protected override void ProcessKeyed(TIn record, long timestamp)
+    {
+        var index = Backend.CurrentKeyGroupIndex;
+        var key = Backend.CurrentKey;
+        var acc = _accumulators!.TryGet(index, key, out var current) ? current : function.CreateAccumulator();
+        acc = function.Add(record, acc);
+        _accumulators.Put(index, key, acc);
+        Output.Collect(function.GetResult(acc), timestamp);
+    }
+}
+
+/// <summary>Runs a user <see cref="KeyedProcessFunction{TKey, TIn, TOut}"/>.</summary>
+internal sealed class KeyedProcessOperator<TKey, TIn, TOut>(Func<TIn, TKey> keySelector, KeyedProcessFunction<TKey, TIn, TOut> template)
+    : KeyedOneInputOperator<TKey, TIn, TOut>(keySelector)
+    where TKey : notnull
+{
+    private readonly KeyedProcessFunction<TKey, TIn, TOut> function = template.CreateInstance();
+
+    private TimestampedCollector<TOut>? _collector;
+    private KeyedProcessFunction<TKey, TIn, TOut>.Context? _context;
+
+    public override void Open()
+    {
+        _collector = new TimestampedCollector<TOut>(Output);
+        _context = new KeyedProcessFunction<TKey, TIn, TOut>.Context(Backend);
+        function.Open(new KeyedRuntimeContext<TKey>(Backend, Context));
+    }
+
+    protected override void ProcessKeyed(TIn record, long timestamp)
+    {
+        _collector!.Timestamp = timestamp;
+        _context!.RawTimestamp = timestamp;
+        function.ProcessElement(record, _context, _collector);
+    }
+
+    public override void Close() => function.Close();
+}

@@ -1,0 +1,91 @@
+using Weir.Streaming.Elements;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Operators;
+
+/// <summary>
+/// An operator of a task's chain. Life cycle, driven by the task on its own thread:
+/// <c>InitializeState</c> (restored state arrives) → <c>Open</c> → records and watermarks →
+/// <c>Finish</c> (end of input; flush) → <c>Close</c>. Checkpoint hooks run between records:
+/// <c>PrepareSnapshotPreBarrier</c> before the barrier goes downstream, <c>SnapshotState</c> in
+/// the synchronous part, and <c>NotifyCheckpointComplete/Aborted</c> when the coordinator says.
+/// </summary>
+internal abstract class StreamOperator
+{
+    private OperatorContext? _context;
+
+    public OperatorContext Context => _context ?? throw new InvalidOperationException($"{GetType().Name} was not set up by its task.");
+
+    internal void Setup(OperatorContext context) => _context = context;
+
+    /// <summary>The keyed state backend, for keyed operators (created by the task before <see cref="Open"/>).</summary>
+    public virtual IKeyedStateBackend? KeyedStateBackend => null;
+
+    /// <summary>Creates the operator's keyed state backend, if it has keyed state.</summary>
+    public virtual void CreateKeyedStateBackend()
+    {
+    }
+
+    public virtual void Open()
+    {
+    }
+
+    public virtual void PrepareSnapshotPreBarrier(long checkpointId)
+    {
+    }
+
+    public virtual void SnapshotState(long checkpointId)
+    {
+    }
+
+    public virtual void NotifyCheckpointComplete(long checkpointId)
+    {
+    }
+
+    public virtual void NotifyCheckpointAborted(long checkpointId)
+    {
+    }
+
+    public virtual void Finish()
+    {
+    }
+
+    public virtual void Close()
+    {
+    }
+}
+
+/// <summary>An operator with one typed input and output.</summary>
+internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInput<TIn>, Graph.IHasOutput<TOut>
+{
+    private IOutput<TOut>? _output;
+
+    public IOutput<TOut> Output => _output ?? throw new InvalidOperationException($"{GetType().Name} has no output yet.");
+
+    public void SetOutput(IOutput<TOut> output) => _output = output;
+
+    public abstract void ProcessElement(TIn record, long timestamp);
+
+    public virtual void ProcessWatermark(Watermark watermark) => Output.EmitWatermark(watermark);
+
+    /// <summary>Runs every record of a batch through <see cref="ProcessElement"/>.</summary>
+    public void ProcessBatch(RecordBatch<TIn> batch)
+    {
+        var records = batch.Records;
+        var count = batch.Count;
+        if (batch.Timestamps is { } timestamps)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                ProcessElement(records[i], timestamps[i]);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < count; i++)
+            {
+                ProcessElement(records[i], RecordBatch.NoTimestamp);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Weir.Streaming.Elements;
+using Weir.Streaming.Tasks;
+
+namespace Weir.Streaming.Output;
+
+/// <summary>
+/// Sends elements on one output channel in order. An element the channel refuses (no credit)
+/// waits here, and so does everything after it; the task stops consuming input while any sender
+/// has something waiting (<see cref="HasPending"/>), which is how backpressure travels upstream.
+/// </summary>
+internal sealed class ChannelSender
+{
+    private readonly IOutputChannel _channel;
+    private readonly Queue<StreamElement> _pending = new();
+
+    public ChannelSender(IOutputChannel channel, Action onCredit)
+    {
+        _channel = channel;
+        channel.SetCreditListener(onCredit);
+    }
+
+    public bool HasPending => _pending.Count > 0;
+
+    public void Send(StreamElement element)
+    {
+        if (_pending.Count == 0 && _channel.TryWrite(element))
+        {
+            return;
+        }
+
+        _pending.Enqueue(element);
+    }
+
+    /// <summary>Sends what waits, while the channel has credit; true when nothing waits anymore.</summary>
+    public bool TrySendPending()
+    {
+        while (_pending.TryPeek(out var element))
+        {
+            if (!_channel.TryWrite(element))
+            {
+                return false;
+            }
+
+            _pending.Dequeue();
+        }
+
+        return true;
+    }
+}

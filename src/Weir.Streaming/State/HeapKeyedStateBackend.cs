@@ -1,0 +1,147 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Serialization;
+
+namespace Weir.Streaming.State;
+
+/// <summary>
+/// Keyed state on the heap (<c>state.backend.type: hashmap</c>) for one operator subtask: state
+/// tables by name, each split into the subtask's key groups. The operator sets the current key
+/// before it runs user code; state objects read and write the current key's entry.
+///
+/// Restored state arrives as raw per-state blocks before the operator registers its states;
+/// each block is decoded when the state of that name is registered, with its real types.
+/// </summary>
+internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
+    where TKey : notnull
+{
+    private readonly Dictionary<string, IStateTable> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(int KeyGroupIndex, byte[] Payload)>> _pendingRestore = new(StringComparer.Ordinal);
+    private int _currentKeyGroupIndex;
+
+    public HeapKeyedStateBackend(KeyGroupRange range, int maxParallelism)
+    {
+        Range = range;
+        MaxParallelism = maxParallelism;
+    }
+
+    public KeyGroupRange Range { get; }
+
+    public int MaxParallelism { get; }
+
+    public TKey CurrentKey { get; private set; } = default!;
+
+    public int CurrentKeyGroupIndex => _currentKeyGroupIndex;
+
+    public IEnumerable<IStateTable> Tables => _tables.Values;
+
+    /// <summary>Scopes state access to <paramref name="key"/>.</summary>
+    /// <exception cref="InvalidOperationException">The key's group is not this subtask's (records were partitioned wrongly).</exception>
+    public void SetCurrentKey(TKey key)
+    {
+        var keyGroup = KeyGroupAssigner.KeyGroupFor(key, MaxParallelism);
+        if (!Range.Contains(keyGroup))
+        {
+            throw new InvalidOperationException($"Key '{key}' belongs to key group {keyGroup}, outside this subtask's range {Range}: the stream was not partitioned by this key (use KeyBy).");
+        }
+
+        CurrentKey = key;
+        _currentKeyGroupIndex = keyGroup - Range.Start;
+    }
+
+    /// <summary>Scopes state access to a key whose group is already known (timers, restored keys).</summary>
+    public void SetCurrentKey(TKey key, int keyGroup)
+    {
+        CurrentKey = key;
+        _currentKeyGroupIndex = keyGroup - Range.Start;
+    }
+
+    public IValueState<T> GetValueState<T>(ValueStateDescriptor<T> descriptor) =>
+        new HeapValueState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.DefaultValue);
+
+    public IListState<T> GetListState<T>(ListStateDescriptor<T> descriptor) =>
+        new HeapListState<TKey, T>(this, Table<List<T>>(descriptor.Name, static list => [.. list]));
+
+    public IMapState<TMapKey, TMapValue> GetMapState<TMapKey, TMapValue>(MapStateDescriptor<TMapKey, TMapValue> descriptor)
+        where TMapKey : notnull =>
+        new HeapMapState<TKey, TMapKey, TMapValue>(this, Table<Dictionary<TMapKey, TMapValue>>(descriptor.Name, static map => new Dictionary<TMapKey, TMapValue>(map)));
+
+    public IReducingState<T> GetReducingState<T>(ReducingStateDescriptor<T> descriptor) =>
+        new HeapReducingState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.Reduce);
+
+    public IAggregatingState<TIn, TOut> GetAggregatingState<TIn, TAcc, TOut>(AggregatingStateDescriptor<TIn, TAcc, TOut> descriptor) =>
+        new HeapAggregatingState<TKey, TIn, TAcc, TOut>(this, Table<TAcc>(descriptor.Name, copyValue: null), descriptor.Function);
+
+    /// <summary>A table registered by name (created on first use; restored blocks are decoded then).</summary>
+    public StateTable<TKey, TValue> Table<TValue>(string name, Func<TValue, TValue>? copyValue)
+    {
+        if (_tables.TryGetValue(name, out var existing))
+        {
+            return existing as StateTable<TKey, TValue>
+                ?? throw new InvalidOperationException($"State '{name}' was registered before with another type; a state name must keep one type.");
+        }
+
+        var table = new StateTable<TKey, TValue>(name, Range.Count, copyValue);
+        _tables.Add(name, table);
+        if (_pendingRestore.Remove(name, out var blocks))
+        {
+            foreach (var (keyGroupIndex, payload) in blocks)
+            {
+                table.RestoreFull(keyGroupIndex, payload);
+            }
+        }
+
+        return table;
+    }
+
+    /// <inheritdoc />
+    public KeyedStateSnapshot Snapshot() => KeyedStateSnapshot.Capture(Range, _tables.Values);
+
+    /// <inheritdoc />
+    public void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block)
+    {
+        if (!Range.Contains(keyGroup))
+        {
+            throw new InvalidOperationException($"Restored key group {keyGroup} is outside this subtask's range {Range}.");
+        }
+
+        var keyGroupIndex = keyGroup - Range.Start;
+        var reader = new DataReader(block);
+        var states = reader.ReadVarInt32();
+        for (var i = 0; i < states; i++)
+        {
+            var name = reader.ReadString() ?? throw new SerializationException($"A state block of key group {keyGroup} has no state name.");
+            var length = reader.ReadInt32();
+            if (length < 0 || length > reader.Remaining)
+            {
+                throw new SerializationException($"State '{name}' of key group {keyGroup} claims {length} bytes but {reader.Remaining} remain.");
+            }
+
+            var payload = reader.ReadRaw(length).ToArray();
+            if (_tables.TryGetValue(name, out var table))
+            {
+                table.RestoreFull(keyGroupIndex, payload);
+            }
+            else
+            {
+                if (!_pendingRestore.TryGetValue(name, out var blocks))
+                {
+                    _pendingRestore[name] = blocks = [];
+                }
+
+                blocks.Add((keyGroupIndex, payload));
+            }
+        }
+    }
+}
+
+/// <summary>The type-erased keyed state backend of an operator, as the task sees it for checkpoints.</summary>
+internal interface IKeyedStateBackend
+{
+    KeyGroupRange Range { get; }
+
+    /// <summary>The synchronous part of a snapshot: pins every non-empty key group of every table.</summary>
+    KeyedStateSnapshot Snapshot();
+
+    /// <summary>Loads one key group's full block.</summary>
+    void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block);
+}

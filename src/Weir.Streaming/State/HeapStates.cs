@@ -1,0 +1,130 @@
+using Weir.Streaming.Functions;
+
+namespace Weir.Streaming.State;
+
+internal sealed class HeapValueState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, T> table, T? defaultValue) : IValueState<T>
+    where TKey : notnull
+{
+    public T? Value => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : defaultValue;
+
+    public void Update(T value) => table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, value);
+
+    public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+}
+
+internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, List<T>> table) : IListState<T>
+    where TKey : notnull
+{
+    public IReadOnlyList<T> Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var list) ? list : [];
+
+    public void Add(T value) => ListForUpdate().Add(value);
+
+    public void AddAll(IEnumerable<T> values) => ListForUpdate().AddRange(values);
+
+    public void Update(IEnumerable<T> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 0)
+        {
+            Clear();
+        }
+        else
+        {
+            table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, list);
+        }
+    }
+
+    public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+
+    private List<T> ListForUpdate()
+    {
+        var map = table.Writable(backend.CurrentKeyGroupIndex);
+        if (!map.TryGetValue(backend.CurrentKey, out var list))
+        {
+            map[backend.CurrentKey] = list = [];
+        }
+
+        return list;
+    }
+}
+
+internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, Dictionary<TMapKey, TMapValue>> table)
+    : IMapState<TMapKey, TMapValue>
+    where TKey : notnull
+    where TMapKey : notnull
+{
+    public bool IsEmpty => !table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) || map.Count == 0;
+
+    public bool TryGetValue(TMapKey key, out TMapValue value)
+    {
+        if (table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) && map.TryGetValue(key, out value!))
+        {
+            return true;
+        }
+
+        value = default!;
+        return false;
+    }
+
+    public bool Contains(TMapKey key) => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) && map.ContainsKey(key);
+
+    public void Put(TMapKey key, TMapValue value)
+    {
+        var maps = table.Writable(backend.CurrentKeyGroupIndex);
+        if (!maps.TryGetValue(backend.CurrentKey, out var map))
+        {
+            maps[backend.CurrentKey] = map = [];
+        }
+
+        map[key] = value;
+    }
+
+    public void Remove(TMapKey key)
+    {
+        if (!Contains(key))
+        {
+            return;
+        }
+
+        var maps = table.Writable(backend.CurrentKeyGroupIndex);
+        var map = maps[backend.CurrentKey];
+        map.Remove(key);
+        if (map.Count == 0)
+        {
+            maps.Remove(backend.CurrentKey);
+        }
+    }
+
+    public IReadOnlyCollection<KeyValuePair<TMapKey, TMapValue>> Entries() =>
+        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) ? map : [];
+
+    public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+}
+
+internal sealed class HeapReducingState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, T> table, Func<T, T, T> reduce) : IReducingState<T>
+    where TKey : notnull
+{
+    public T? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : default;
+
+    public void Add(T value) => table.Put(
+        backend.CurrentKeyGroupIndex,
+        backend.CurrentKey,
+        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? reduce(current, value) : value);
+
+    public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+}
+
+internal sealed class HeapAggregatingState<TKey, TIn, TAcc, TOut>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, TAcc> table, IAggregateFunction<TIn, TAcc, TOut> function)
+    : IAggregatingState<TIn, TOut>
+    where TKey : notnull
+{
+    public TOut? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var acc) ? function.GetResult(acc) : default;
+
+    public void Add(TIn value)
+    {
+        var acc = table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? current : function.CreateAccumulator();
+        table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, function.Add(value, acc));
+    }
+
+    public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+}
