@@ -31,6 +31,8 @@ public sealed class CheckpointCoordinator
     private readonly CompletedCheckpointStore _completed;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
+    private List<TaskKey> _sources = [];
+    private List<TaskKey> _tasksToAcknowledge = [];
     private CompletedCheckpoint? _restored;
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset? _lastCompleted;
@@ -70,6 +72,8 @@ public sealed class CheckpointCoordinator
     public void Start(CoordinatorPlan plan, long firstCheckpointId)
     {
         _plan = plan;
+        _sources = [.. plan.Sources];
+        _tasksToAcknowledge = [.. plan.TasksToAcknowledge];
         _stopped = false;
         NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
         _lastTriggered = null;
@@ -127,20 +131,20 @@ public sealed class CheckpointCoordinator
     /// <summary>Starts a checkpoint (or savepoint) now, regardless of the interval; returns its id, or null if the job is not running.</summary>
     public async Task<long?> TriggerAsync(CheckpointKind kind)
     {
-        if (_stopped || _plan is null)
+        if (_stopped || _plan is null || _sources.Count == 0)
         {
             return null;
         }
 
         var now = _clock.GetUtcNow();
         var id = NextCheckpointId++;
-        var pending = new PendingCheckpoint(id, now, kind, _plan.TasksToAcknowledge, now + _settings.Timeout);
+        var pending = new PendingCheckpoint(id, now, kind, _tasksToAcknowledge, now + _settings.Timeout);
         _pending.Add(id, pending);
         _lastTriggered = now;
-        _log.Triggered(id, _plan.JobId, _plan.Sources.Count);
+        _log.Triggered(id, _plan.JobId, _sources.Count);
         try
         {
-            await Task.WhenAll(_plan.Sources.Select(source => _gateway.TriggerCheckpointAsync(source, id, now, kind)));
+            await Task.WhenAll(_sources.ToArray().Select(source => _gateway.TriggerCheckpointAsync(source, id, now, kind)));
         }
         catch (Exception exception)
         {
@@ -171,6 +175,24 @@ public sealed class CheckpointCoordinator
         if (pending.IsFullyAcknowledged)
         {
             await CompleteAsync(pending);
+        }
+    }
+
+    /// <summary>
+    /// A subtask finished its input: it is neither triggered nor waited for from now on, and
+    /// pending checkpoints count it as acknowledged with no state (it sends no more barriers).
+    /// </summary>
+    public async Task OnTaskFinishedAsync(TaskKey task)
+    {
+        _sources.Remove(task);
+        _tasksToAcknowledge.Remove(task);
+        var empty = new TaskCheckpointAck(new Dictionary<string, SubtaskStateSnapshot>(), TimeSpan.Zero, TimeSpan.Zero);
+        foreach (var pending in _pending.Values.ToArray())
+        {
+            if (pending.Acknowledge(task, empty) == AcknowledgeResult.Success && pending.IsFullyAcknowledged)
+            {
+                await CompleteAsync(pending);
+            }
         }
     }
 
@@ -228,7 +250,7 @@ public sealed class CheckpointCoordinator
             await AbortAsync(older, CheckpointFailureReason.Subsumed, detail: null);
         }
 
-        foreach (var task in plan.TasksToAcknowledge)
+        foreach (var task in _tasksToAcknowledge)
         {
             _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
         }
@@ -249,7 +271,7 @@ public sealed class CheckpointCoordinator
         pending.Discard();
         Statistics.OnFailed();
         _log.Aborted(pending.CheckpointId, _plan?.JobId ?? "?", CheckpointFailureManager.Describe(reason), detail ?? string.Empty);
-        foreach (var task in _plan?.TasksToAcknowledge ?? [])
+        foreach (var task in _tasksToAcknowledge)
         {
             _gateway.NotifyCheckpointAborted(task, pending.CheckpointId);
         }

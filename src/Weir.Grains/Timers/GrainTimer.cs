@@ -70,7 +70,14 @@ internal sealed class GrainTimer : IDisposable
             _activation.Runtime.Log.TimerCallbackFailed(turn.Exception!.GetBaseException(), _activation.GrainId);
         }
 
-        if (_period != Timeout.InfiniteTimeSpan && !_disposed.IsCancellationRequested)
+        if (_period == Timeout.InfiniteTimeSpan)
+        {
+            // A one-shot timer is done after its tick.
+            Dispose();
+            return;
+        }
+
+        if (!_disposed.IsCancellationRequested)
         {
             try
             {

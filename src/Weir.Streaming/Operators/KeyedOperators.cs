@@ -28,15 +28,16 @@ internal abstract class KeyedOneInputOperator<TKey, TIn, TOut>(Func<TIn, TKey> k
 internal sealed class KeyedReduceOperator<TKey, T>(Func<T, TKey> keySelector, Func<T, T, T> reduce) : KeyedOneInputOperator<TKey, T, T>(keySelector)
     where TKey : notnull
 {
-    private IValueState<T>? _state;
+    private StateTable<TKey, T>? _values;
 
-    public override void Open() => _state = Backend.GetValueState(new ValueStateDescriptor<T>("reduce"));
+    public override void Open() => _values = Backend.Table<T>("reduce", copyValue: null);
 
     protected override void ProcessKeyed(T record, long timestamp)
     {
-        var current = _state!.Value;
-        var reduced = current is null ? record : reduce(current, record);
-        _state.Update(reduced);
+        var index = Backend.CurrentKeyGroupIndex;
+        var key = Backend.CurrentKey;
+        var reduced = _values!.TryGet(index, key, out var current) ? reduce(current, record) : record;
+        _values.Put(index, key, reduced);
         Output.Collect(reduced, timestamp);
     }
 }

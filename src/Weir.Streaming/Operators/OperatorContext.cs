@@ -12,8 +12,12 @@ internal sealed class OperatorContext(
     int parallelism,
     int maxParallelism,
     OperatorStateStore operatorState,
+    bool isRestored,
     ITaskServices services)
 {
+    /// <summary>True if this operator starts from a checkpoint that holds its state (sources then read only their restored splits).</summary>
+    public bool IsRestored { get; } = isRestored;
+
     public string Uid { get; } = uid;
 
     public string Name { get; } = name;

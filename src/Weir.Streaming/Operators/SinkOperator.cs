@@ -9,7 +9,7 @@ internal sealed class SinkOperator<T>(SinkFunction<T> template) : OneInputStream
 
     public long RecordsIn { get; private set; }
 
-    public override void Open() => _function.Open(new SinkContext(Context.SubtaskIndex, Context.Parallelism, Context.Name, Context.Services.IsRestored, Context.OperatorState));
+    public override void Open() => _function.Open(new SinkContext(Context.SubtaskIndex, Context.Parallelism, Context.Name, Context.IsRestored, Context.OperatorState));
 
     public override void ProcessElement(T record, long timestamp)
     {

@@ -13,7 +13,7 @@ internal interface ISourceOperator
 /// Runs a <see cref="SourceFunction{T, TSplit}"/>: its splits are the operator list state
 /// <c>source-splits</c>, captured in the synchronous part of every checkpoint.
 /// </summary>
-internal sealed class SourceOperator<T, TSplit>(SourceFunction<T, TSplit> template) : StreamOperator, ISourceOperator, ISourceOutput<T>, Graph.IHasOutput<T>
+internal sealed class SourceOperator<T, TSplit>(SourceFunction<T, TSplit> template) : StreamOperator, ISourceOperator, ISourceOutput<T>, Graph.IHasOutput<T>, Tasks.ISourceMetrics
 {
     private const string SplitState = "source-splits";
     private readonly SourceFunction<T, TSplit> _function = template.CreateInstance();
@@ -29,7 +29,7 @@ internal sealed class SourceOperator<T, TSplit>(SourceFunction<T, TSplit> templa
     public override void Open()
     {
         _splits = Context.OperatorState.GetListState<TSplit>(SplitState);
-        var splits = Context.Services.IsRestored
+        var splits = Context.IsRestored
             ? _splits.Get().ToArray()
             : _function.CreateSplits(Context.SubtaskIndex, Context.Parallelism).ToArray();
         _function.Open(splits, new SourceContext(Context.SubtaskIndex, Context.Parallelism, Context.Clock));

@@ -56,7 +56,7 @@ internal abstract class StreamOperator
 }
 
 /// <summary>An operator with one typed input and output.</summary>
-internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInput<TIn>, Graph.IHasOutput<TOut>
+internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInput<TIn>, Graph.IHasOutput<TOut>, IBatchInput
 {
     private IOutput<TOut>? _output;
 
@@ -67,6 +67,10 @@ internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInp
     public abstract void ProcessElement(TIn record, long timestamp);
 
     public virtual void ProcessWatermark(Watermark watermark) => Output.EmitWatermark(watermark);
+
+    void IBatchInput.ProcessBatch(RecordBatch batch, int inputIndex) => ProcessBatch((RecordBatch<TIn>)batch);
+
+    void IBatchInput.ProcessWatermark(Watermark watermark, int inputIndex) => ProcessWatermark(watermark);
 
     /// <summary>Runs every record of a batch through <see cref="ProcessElement"/>.</summary>
     public void ProcessBatch(RecordBatch<TIn> batch)
@@ -88,4 +92,12 @@ internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInp
             }
         }
     }
+}
+
+/// <summary>The head of a chain as its task feeds it: batches and watermarks, per input.</summary>
+internal interface IBatchInput
+{
+    void ProcessBatch(RecordBatch batch, int inputIndex);
+
+    void ProcessWatermark(Watermark watermark, int inputIndex);
 }

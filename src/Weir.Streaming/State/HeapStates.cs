@@ -106,6 +106,7 @@ internal sealed class HeapReducingState<TKey, T>(HeapKeyedStateBackend<TKey> bac
 {
     public T? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : default;
 
+    // Absent and default are different: a struct's default is a value, not "nothing yet".
     public void Add(T value) => table.Put(
         backend.CurrentKeyGroupIndex,
         backend.CurrentKey,

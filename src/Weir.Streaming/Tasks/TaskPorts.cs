@@ -63,7 +63,4 @@ internal interface ITaskServices
 
     /// <summary>Runs on the task thread after a delay (processing-time timers, rate limits).</summary>
     IDisposable Schedule(TimeSpan delay, Action action);
-
-    /// <summary>True when the task starts from a checkpoint (sources then use restored splits only).</summary>
-    bool IsRestored { get; }
 }

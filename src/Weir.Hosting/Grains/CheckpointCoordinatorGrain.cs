@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging;
+using Weir.Checkpointing.Coordinator;
+using Weir.Checkpointing.Metadata;
+using Weir.Grains;
+using Weir.Hosting.Storage;
+
+namespace Weir.Hosting.Grains;
+
+/// <summary>
+/// Hosts a job's <see cref="CheckpointCoordinator"/> and drives it with a timer. Messages from
+/// other attempts are ignored: only the current attempt's subtasks can acknowledge.
+/// </summary>
+internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores, ILoggerFactory loggers) : Grain, ICheckpointCoordinatorGrain
+{
+    private CheckpointCoordinator? _coordinator;
+    private IDisposable? _ticker;
+    private int _attempt = -1;
+    private HashSet<TaskKey> _finished = [];
+    private CheckpointStats? _finalStats;
+
+    public async Task StartAsync(CoordinatorStart start)
+    {
+        if (_coordinator is null)
+        {
+            _finalStats = null;
+            var gateway = new Gateway(GrainFactory, GetPrimaryKeyString(), () => _attempt);
+            _coordinator = new CheckpointCoordinator(start.Settings, stores.Open(start.CheckpointDirectory), gateway, TimeProvider, loggers.CreateLogger<CheckpointCoordinator>());
+            if (start.Restored is { } restored)
+            {
+                _coordinator.AddRestored(restored, start.ClaimRestored);
+            }
+        }
+        else
+        {
+            await _coordinator.StopAsync(CheckpointFailureReason.JobRestarting);
+        }
+
+        _attempt = start.Attempt;
+        _finished = [];
+        _coordinator.Start(start.Plan, start.FirstCheckpointId);
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        if (_ticker is null && start.Settings.Interval is { } interval)
+        {
+            var period = TimeSpan.FromTicks(Math.Clamp(interval.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
+            _ticker = RegisterGrainTimer(_ => _coordinator.OnTickAsync(), period, period);
+        }
+    }
+
+    public Task StopAsync(CheckpointFailureReason reason) => _coordinator?.StopAsync(reason) ?? Task.CompletedTask;
+
+    public Task AcknowledgeAsync(int attempt, TaskKey task, long checkpointId, TaskCheckpointAck ack) =>
+        attempt == _attempt && _coordinator is not null ? _coordinator.ReceiveAcknowledgeAsync(task, checkpointId, ack) : Task.CompletedTask;
+
+    public Task DeclineAsync(int attempt, TaskKey task, long checkpointId, string reason, bool alignmentAborted) =>
+        attempt == _attempt && _coordinator is not null ? _coordinator.ReceiveDeclineAsync(task, checkpointId, reason, alignmentAborted) : Task.CompletedTask;
+
+    public Task TaskFinishedAsync(int attempt, TaskKey task) =>
+        attempt == _attempt && _coordinator is not null && _finished.Add(task) ? _coordinator.OnTaskFinishedAsync(task) : Task.CompletedTask;
+
+    public Task<long?> TriggerAsync(CheckpointKind kind) => _coordinator?.TriggerAsync(kind) ?? Task.FromResult<long?>(null);
+
+    public Task<CompletedCheckpoint?> GetLatestCompletedAsync() => Task.FromResult(_coordinator?.LatestCompleted);
+
+    public Task<CheckpointStats> GetStatsAsync() => Task.FromResult(_coordinator?.Statistics.Snapshot() ?? _finalStats ?? new CheckpointStatistics().Snapshot());
+
+    public async Task OnJobTerminatedAsync(bool discardRetained)
+    {
+        _ticker?.Dispose();
+        _ticker = null;
+        if (_coordinator is not null)
+        {
+            await _coordinator.OnJobTerminatedAsync(discardRetained);
+            _finalStats = _coordinator.Statistics.Snapshot();
+        }
+
+        // A later run of the same job id starts with a new coordinator.
+        _coordinator = null;
+        _attempt = -1;
+        DelayDeactivation(TimeSpan.Zero);
+    }
+
+    /// <summary>The coordinator's calls into the job, as grain calls.</summary>
+    private sealed class Gateway(IGrainFactory grains, string jobId, Func<int> attempt) : ICheckpointGateway
+    {
+        public Task TriggerCheckpointAsync(TaskKey source, long checkpointId, DateTimeOffset timestamp, CheckpointKind kind) =>
+            Subtask(source).TriggerCheckpointAsync(attempt(), checkpointId, timestamp, kind);
+
+        public void NotifyCheckpointComplete(TaskKey task, long checkpointId) =>
+            _ = Subtask(task).NotifyCheckpointCompleteAsync(attempt(), checkpointId).ContinueWith(Observe, TaskScheduler.Default);
+
+        public void NotifyCheckpointAborted(TaskKey task, long checkpointId) =>
+            _ = Subtask(task).NotifyCheckpointAbortedAsync(attempt(), checkpointId).ContinueWith(Observe, TaskScheduler.Default);
+
+        public void FailJob(string reason) =>
+            _ = grains.GetGrain<IJobMasterGrain>(jobId).FailJobAsync(reason).ContinueWith(Observe, TaskScheduler.Default);
+
+        private ISubtaskGrain Subtask(TaskKey task) => grains.GetGrain<ISubtaskGrain>(JobGrainKeys.Subtask(jobId, task));
+
+        // Notifications are best effort: a subtask that is gone learns of later checkpoints.
+        private static void Observe(Task call) => _ = call.Exception;
+    }
+}

@@ -1,0 +1,137 @@
+using Weir.Checkpointing.Configuration;
+using Weir.Checkpointing.Coordinator;
+using Weir.Checkpointing.Metadata;
+using Weir.Grains;
+using Weir.Streaming.Tasks;
+
+namespace Weir.Hosting.Grains;
+
+/// <summary>
+/// The job master of one job (key: job id): deploys its subtasks, restarts them from the latest
+/// checkpoint when one fails (as the restart strategy allows), and ends the job.
+/// </summary>
+public interface IJobMasterGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job registered under this id in the silo's <see cref="Jobs.JobRegistry"/>.</summary>
+    Task StartAsync();
+
+    /// <summary>Cancels the job, applying the checkpoint retention policy.</summary>
+    Task CancelAsync();
+
+    /// <summary>The job's state and figures.</summary>
+    Task<JobStatus> GetStatusAsync();
+
+    /// <summary>A subtask of <paramref name="attempt"/> failed.</summary>
+    Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage);
+
+    /// <summary>A subtask of <paramref name="attempt"/> finished its input.</summary>
+    Task TaskFinishedAsync(int attempt, TaskKey task);
+
+    /// <summary>The coordinator gave up: too many failed checkpoints.</summary>
+    Task FailJobAsync(string reason);
+}
+
+/// <summary>The checkpoint coordinator of one job (key: job id). See <see cref="CheckpointCoordinator"/>.</summary>
+public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>Starts (or restarts, for a new attempt) coordinating the job's checkpoints.</summary>
+    Task StartAsync(CoordinatorStart start);
+
+    /// <summary>Stops triggering and aborts pending checkpoints.</summary>
+    Task StopAsync(CheckpointFailureReason reason);
+
+    /// <summary>A subtask acknowledged a checkpoint.</summary>
+    Task AcknowledgeAsync(int attempt, TaskKey task, long checkpointId, TaskCheckpointAck ack);
+
+    /// <summary>A subtask declined a checkpoint.</summary>
+    Task DeclineAsync(int attempt, TaskKey task, long checkpointId, string reason, bool alignmentAborted);
+
+    /// <summary>A subtask finished: it is no longer triggered or waited for.</summary>
+    Task TaskFinishedAsync(int attempt, TaskKey task);
+
+    /// <summary>Triggers a checkpoint or savepoint now; its id, or null if the job is not running.</summary>
+    Task<long?> TriggerAsync(CheckpointKind kind);
+
+    /// <summary>The latest completed checkpoint (or the restored one), or null.</summary>
+    Task<CompletedCheckpoint?> GetLatestCompletedAsync();
+
+    /// <summary>Checkpoint counts and durations.</summary>
+    Task<CheckpointStats> GetStatsAsync();
+
+    /// <summary>The job ended: stop, and discard retained checkpoints if the policy says so.</summary>
+    Task OnJobTerminatedAsync(bool discardRetained);
+}
+
+/// <summary>One subtask of a job (key: <c>job/vertex/index</c>): runs a <see cref="StreamTask"/> on the mailbox model.</summary>
+public interface ISubtaskGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the subtask for an attempt: wires channels, restores state, opens operators, starts processing.</summary>
+    Task DeployAsync(TaskDeployment deployment);
+
+    /// <summary>Source subtasks: take a checkpoint and emit its barrier.</summary>
+    Task TriggerCheckpointAsync(int attempt, long checkpointId, DateTimeOffset timestamp, CheckpointKind kind);
+
+    /// <summary>A checkpoint completed.</summary>
+    Task NotifyCheckpointCompleteAsync(int attempt, long checkpointId);
+
+    /// <summary>A checkpoint was aborted.</summary>
+    Task NotifyCheckpointAbortedAsync(int attempt, long checkpointId);
+
+    /// <summary>Stops the subtask of <paramref name="attempt"/>.</summary>
+    Task CancelAsync(int attempt);
+
+    /// <summary>Records in and out, and state.</summary>
+    Task<SubtaskMetrics> GetMetricsAsync();
+}
+
+/// <summary>What the coordinator needs for an attempt.</summary>
+public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, long FirstCheckpointId, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory);
+
+/// <summary>A subtask's figures.</summary>
+public sealed record SubtaskMetrics(TaskKey Task, int Attempt, TaskState State, long RecordsIn, long RecordsOut);
+
+/// <summary>The states of a job (Flink's JobStatus).</summary>
+public enum JobState
+{
+    /// <summary>Submitted, not yet deployed.</summary>
+    Created,
+
+    /// <summary>All subtasks deployed and processing.</summary>
+    Running,
+
+    /// <summary>A subtask failed; waiting to redeploy from the latest checkpoint.</summary>
+    Restarting,
+
+    /// <summary>Every source ended and every subtask finished.</summary>
+    Finished,
+
+    /// <summary>Cancelled by the user.</summary>
+    Canceled,
+
+    /// <summary>Failed for good: the restart strategy gave up, or restoring failed.</summary>
+    Failed,
+}
+
+/// <summary>A job's status and figures: records emitted by its sources and received by its other subtasks (in the current attempt), restarts, checkpoints.</summary>
+public sealed record JobStatus(
+    string JobId,
+    string JobName,
+    JobState State,
+    int Attempt,
+    int Restarts,
+    long SourceRecords,
+    long RecordsIn,
+    CheckpointStats Checkpoints,
+    string? FailureCause,
+    long? RestoredCheckpointId)
+{
+    /// <summary>True for Finished, Canceled and Failed.</summary>
+    public bool IsTerminal => State is JobState.Finished or JobState.Canceled or JobState.Failed;
+}
+
+/// <summary>Grain keys of a job's grains.</summary>
+public static class JobGrainKeys
+{
+    /// <summary>The key of a subtask grain: <c>job/vertex/index</c>.</summary>
+    public static string Subtask(string jobId, TaskKey task) => $"{jobId}/{task.VertexId}/{task.Subtask}";
+}

@@ -1,0 +1,63 @@
+using Weir.Checkpointing.Configuration;
+using Weir.Grains;
+using Weir.Hosting.Grains;
+using Weir.Hosting.Jobs;
+using Weir.Streaming.Graph;
+
+namespace Weir.Hosting;
+
+/// <summary>Submits jobs to the local silo and follows them.</summary>
+public sealed class WeirJobClient(IGrainFactory grains, JobRegistry jobs, WeirOptions defaults)
+{
+    /// <summary>
+    /// Submits a job: its id is <see cref="JobSubmitOptions.JobId"/> or the job's name; its
+    /// checkpoints go to <c>&lt;execution.checkpointing.dir&gt;/&lt;job id&gt;</c>.
+    /// </summary>
+    public async Task<JobHandle> SubmitAsync(JobGraph graph, JobSubmitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var jobId = options?.JobId ?? graph.Name;
+        Weir.Storage.StoragePath.Validate(jobId);
+        if (jobId.Contains('/'))
+        {
+            throw new ArgumentException($"Job id '{jobId}' is not valid: it must not contain '/'.", nameof(options));
+        }
+
+        jobs.Register(new JobSubmission(jobId, graph, options?.Options ?? defaults, options?.RestorePath));
+        await grains.GetGrain<IJobMasterGrain>(jobId).StartAsync();
+        return new JobHandle(jobId, grains);
+    }
+}
+
+/// <summary>How to submit a job.</summary>
+public sealed record JobSubmitOptions(string? JobId = null, WeirOptions? Options = null, string? RestorePath = null);
+
+/// <summary>A submitted job.</summary>
+public sealed class JobHandle(string jobId, IGrainFactory grains)
+{
+    /// <summary>The job's id.</summary>
+    public string JobId { get; } = jobId;
+
+    private IJobMasterGrain Master => grains.GetGrain<IJobMasterGrain>(JobId);
+
+    /// <summary>The job's state and figures.</summary>
+    public Task<JobStatus> GetStatusAsync() => Master.GetStatusAsync();
+
+    /// <summary>Cancels the job (retention policy applies).</summary>
+    public Task CancelAsync() => Master.CancelAsync();
+
+    /// <summary>Polls until the job is finished, cancelled or failed.</summary>
+    public async Task<JobStatus> WaitForTerminationAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var status = await GetStatusAsync();
+            if (status.IsTerminal)
+            {
+                return status;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
+    }
+}

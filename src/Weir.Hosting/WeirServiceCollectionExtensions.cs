@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Weir.Checkpointing.Configuration;
+using Weir.Grains.Hosting;
+using Weir.Hosting;
+using Weir.Hosting.Channels;
+using Weir.Hosting.Grains;
+using Weir.Hosting.Jobs;
+using Weir.Hosting.Storage;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Hosts Weir (a silo that runs jobs) on the .NET generic host.</summary>
+public static class WeirServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a silo with Weir's job grains, reading Flink's keys from the <c>Weir</c> section of
+    /// <paramref name="configuration"/>. A bad value throws <see cref="WeirConfigurationException"/>
+    /// here, naming the key, the value and what is allowed. Submit jobs with <see cref="WeirJobClient"/>.
+    /// </summary>
+    public static WeirSiloBuilder AddWeir(this IServiceCollection services, IConfiguration configuration, Action<SiloOptions>? configureSilo = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = configuration is IConfigurationRoot root
+            ? WeirOptions.Parse(root, WeirOptions.SectionName)
+            : WeirOptions.Parse(configuration.GetSection(WeirOptions.SectionName));
+        return services.AddWeir(options, configureSilo);
+    }
+
+    /// <summary>Adds a silo with Weir's job grains and the given options.</summary>
+    public static WeirSiloBuilder AddWeir(this IServiceCollection services, WeirOptions options, Action<SiloOptions>? configureSilo = null)
+    {
+        services.AddSingleton(options);
+        services.TryAddSingleton<JobRegistry>();
+        services.TryAddSingleton(_ => new ChannelRegistry());
+        services.TryAddSingleton<ICheckpointStoreFactory, CheckpointStoreFactory>();
+        services.TryAddSingleton<WeirJobClient>();
+        return services.AddWeirSilo(configureSilo).AddGrains(typeof(JobMasterGrain).Assembly);
+    }
+}

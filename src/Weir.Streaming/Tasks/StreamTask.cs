@@ -1,0 +1,435 @@
+using Weir.Checkpointing.Configuration;
+using Weir.Checkpointing.Metadata;
+using Weir.Checkpointing.Recovery;
+using Weir.Storage;
+using Weir.Streaming.Barriers;
+using Weir.Streaming.Elements;
+using Weir.Streaming.Graph;
+using Weir.Streaming.Operators;
+using Weir.Streaming.Output;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Tasks;
+
+/// <summary>
+/// One subtask of a job vertex: its operator chain, input gate and record writers, run on the
+/// mailbox model. The host calls <see cref="RunDefaultAction"/> whenever input or credit may
+/// be available, and delivers mail (checkpoint triggers, notifications, cancel) between steps.
+///
+/// A default action step: send what waits for credit; if something still waits, stop (backpressure);
+/// otherwise process a few input elements (a source polls instead). Barriers go to the barrier
+/// handler; when it triggers checkpoint n the task takes its snapshot (<see cref="SubtaskCheckpointer"/>).
+/// Not thread-safe: every method runs on the task's own thread (its grain's activation).
+/// </summary>
+public sealed class StreamTask : ITaskServices
+{
+    private const int ElementsPerStep = 8;
+
+    private readonly TaskDeployment _deployment;
+    private readonly JobVertex _vertex;
+    private readonly IReadOnlyList<InputBinding> _inputs;
+    private readonly IReadOnlyDictionary<int, IOutputChannel[]> _outputs;
+    private readonly ITaskHost _host;
+    private readonly ICheckpointStore _restoreStore;
+    private readonly Dictionary<long, CheckpointBarrier> _barriers = [];
+    private readonly List<StreamOperator> _chain = [];
+    private readonly List<IRecordWriter> _writers = [];
+    private IBatchInput? _head;
+    private ISourceOperator? _source;
+    private IBarrierHandler? _barrierHandler;
+    private InputGate? _gate;
+    private WatermarkValve? _valve;
+    private SubtaskCheckpointer? _checkpointer;
+    private long _lastFlush;
+
+    public StreamTask(
+        TaskDeployment deployment,
+        JobGraph graph,
+        IReadOnlyList<InputBinding> inputs,
+        IReadOnlyDictionary<int, IOutputChannel[]> outputs,
+        ITaskHost host,
+        ICheckpointStore store,
+        ICheckpointStore? restoreStore = null)
+    {
+        _deployment = deployment;
+        _vertex = graph.Vertex(deployment.VertexId);
+        _inputs = inputs;
+        _outputs = outputs;
+        _host = host;
+        Store = store;
+        _restoreStore = restoreStore ?? store;
+    }
+
+    public TaskState State { get; private set; } = TaskState.Created;
+
+    /// <summary>Records read from input channels.</summary>
+    public long RecordsIn { get; private set; }
+
+    /// <summary>Records a source emitted, or records this task's chain sent downstream.</summary>
+    public long RecordsOut => _source is not null ? _chain.OfType<ISourceMetrics>().Sum(s => s.RecordsOut) : _writers.Sum(w => w.RecordsOut);
+
+    public string Name => $"{_vertex.Name} ({_deployment.SubtaskIndex + 1}/{_vertex.Parallelism})";
+
+    internal ICheckpointStore Store { get; }
+
+    TimeProvider ITaskServices.Clock => _host.Clock;
+
+    IDisposable ITaskServices.Schedule(TimeSpan delay, Action action) => _host.Schedule(delay, action);
+
+    /// <summary>Creates and wires the operators, restores their state, and opens them (tail first).</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var restore = _deployment.RestoreState;
+        foreach (var transformation in _vertex.Chain)
+        {
+            var op = transformation.CreateOperator();
+            var restored = restore?.GetValueOrDefault(transformation.Uid!);
+            var operatorState = new OperatorStateStore(restored?.ListStates ?? new Dictionary<string, IReadOnlyList<byte[]>>());
+            op.Setup(new OperatorContext(transformation.Uid!, transformation.Name, _deployment.SubtaskIndex, _vertex.Parallelism, _vertex.MaxParallelism, operatorState, restored is not null, this));
+            op.CreateKeyedStateBackend();
+            if (restored is not null && op.KeyedStateBackend is { } backend)
+            {
+                await KeyedStateRestore.RestoreAsync(_restoreStore, backend, restored.KeyGroups, cancellationToken);
+            }
+
+            _chain.Add(op);
+        }
+
+        for (var i = 0; i < _chain.Count - 1; i++)
+        {
+            _vertex.Chain[i].ConnectChained(_chain[i], _chain[i + 1]);
+        }
+
+        _writers.AddRange(_vertex.Chain[^1].ConnectNetwork(_chain[^1], _vertex.Outputs.Select(NetworkOutput).ToArray()));
+        _source = _chain[0] as ISourceOperator;
+        _head = _chain[0] as IBatchInput;
+        if (_inputs.Count > 0)
+        {
+            _barrierHandler = _deployment.Mode == CheckpointingMode.ExactlyOnce ? new BarrierAligner(_inputs.Count) : new BarrierTracker(_inputs.Count);
+            _gate = new InputGate(_inputs, _barrierHandler);
+            _valve = new WatermarkValve(_inputs.Count);
+            foreach (var input in _inputs)
+            {
+                input.Channel.SetDataListener(_host.RequestDefaultAction);
+            }
+        }
+
+        _checkpointer = new SubtaskCheckpointer(_deployment, _chain, _writers, _host, Store);
+        for (var i = _chain.Count - 1; i >= 0; i--)
+        {
+            _chain[i].Open();
+        }
+
+        _lastFlush = _host.Clock.GetTimestamp();
+        State = TaskState.Running;
+    }
+
+    /// <summary>One step of the mailbox's default action; true if it can make more progress now, false to wait for input or credit.</summary>
+    public bool RunDefaultAction()
+    {
+        if (State is not (TaskState.Running or TaskState.Finishing))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!TrySendPending())
+            {
+                return false;
+            }
+
+            if (State == TaskState.Finishing)
+            {
+                State = TaskState.Finished;
+                _host.ReportFinished();
+                return false;
+            }
+
+            var result = _source is not null ? PollSource() : ProcessInput();
+            FlushIfBufferTimeoutElapsed();
+            return result;
+        }
+        catch (Exception exception)
+        {
+            Fail(exception);
+            return false;
+        }
+    }
+
+    /// <summary>Mail from the coordinator to a source task: take checkpoint <paramref name="checkpointId"/> and emit its barrier.</summary>
+    public void TriggerCheckpoint(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind)
+    {
+        if (State is not (TaskState.Running or TaskState.Finishing or TaskState.Finished))
+        {
+            _host.DeclineCheckpoint(checkpointId, $"task {Name} is {State}", alignmentAborted: false);
+            return;
+        }
+
+        Guard(() => _checkpointer!.Checkpoint(new CheckpointBarrier(checkpointId, timestamp, kind), sendBarrier: State == TaskState.Running));
+    }
+
+    /// <summary>Mail: checkpoint <paramref name="checkpointId"/> completed.</summary>
+    public void NotifyCheckpointComplete(long checkpointId) => Guard(() => _checkpointer?.NotifyComplete(checkpointId));
+
+    /// <summary>Mail: checkpoint <paramref name="checkpointId"/> was aborted.</summary>
+    public void NotifyCheckpointAborted(long checkpointId) => Guard(() =>
+    {
+        if (_barrierHandler?.OnAbortFromCoordinator(checkpointId) is { AbortedCheckpoint: { } aborted })
+        {
+            Broadcast(new CancelCheckpointMarker(aborted));
+        }
+
+        _checkpointer?.NotifyAborted(checkpointId);
+    });
+
+    /// <summary>Stops the task: no more processing; operators are closed; pending snapshots are dropped.</summary>
+    public void Cancel()
+    {
+        if (State is TaskState.Canceled or TaskState.Failed)
+        {
+            return;
+        }
+
+        State = TaskState.Canceled;
+        _checkpointer?.Dispose();
+        CloseOperators();
+    }
+
+    private bool PollSource()
+    {
+        if (State != TaskState.Running)
+        {
+            return false;
+        }
+
+        var status = _source!.Poll(_deployment.Options.BatchSize);
+        switch (status.State)
+        {
+            case Functions.SourceState.MoreAvailable:
+                return true;
+            case Functions.SourceState.NothingAvailable:
+                Flush();
+                _host.Schedule(status.RetryAfter, _host.RequestDefaultAction);
+                return false;
+            default:
+                EndInput();
+                return true;
+        }
+    }
+
+    private bool ProcessInput()
+    {
+        for (var i = 0; i < ElementsPerStep; i++)
+        {
+            if (!_gate!.TryPoll(out var element, out var channel))
+            {
+                // Input ran dry: send partial batches now rather than at the buffer timeout.
+                Flush();
+                return false;
+            }
+
+            Handle(element, channel);
+            if (State != TaskState.Running || HasPending())
+            {
+                break;
+            }
+        }
+
+        return true;
+    }
+
+    private void Handle(StreamElement element, int channel)
+    {
+        switch (element)
+        {
+            case RecordBatch batch:
+                RecordsIn += batch.Count;
+                _head!.ProcessBatch(batch, _gate!.InputIndexOf(channel));
+                break;
+            case CheckpointBarrier barrier:
+                _barriers.TryAdd(barrier.CheckpointId, barrier);
+                Act(_barrierHandler!.OnBarrier(channel, barrier.CheckpointId));
+                break;
+            case CancelCheckpointMarker marker:
+                Act(_barrierHandler!.OnCancelMarker(marker.CheckpointId));
+                break;
+            case Watermark watermark:
+                if (_valve!.OnWatermark(channel, watermark.Timestamp) is { } advanced)
+                {
+                    _head!.ProcessWatermark(new Watermark(advanced), _gate!.InputIndexOf(channel));
+                }
+
+                break;
+            case WatermarkStatus status:
+                if (_valve!.OnStatus(channel, status.IsIdle) is { } advancedByIdleness)
+                {
+                    _head!.ProcessWatermark(new Watermark(advancedByIdleness), _gate!.InputIndexOf(channel));
+                }
+
+                break;
+            case EndOfInput:
+                _gate!.MarkFinished(channel);
+                Act(_barrierHandler!.OnEndOfInput(channel));
+                if (_valve!.OnEndOfInput(channel) is { } final)
+                {
+                    _head!.ProcessWatermark(new Watermark(final), _gate.InputIndexOf(channel));
+                }
+
+                if (_gate.AllFinished)
+                {
+                    EndInput();
+                }
+
+                break;
+        }
+    }
+
+    private void Act(BarrierDecision decision)
+    {
+        if (decision.AbortedCheckpoint is { } aborted)
+        {
+            _barriers.Remove(aborted);
+            Broadcast(new CancelCheckpointMarker(aborted));
+            _host.DeclineCheckpoint(aborted, $"task {Name} aborted its barrier alignment (a newer barrier or a cancel marker arrived)", alignmentAborted: true);
+        }
+
+        if (decision.TriggeredCheckpoint is { } triggered && _barriers.Remove(triggered, out var barrier))
+        {
+            foreach (var stale in _barriers.Keys.Where(id => id < triggered).ToArray())
+            {
+                _barriers.Remove(stale);
+            }
+
+            _checkpointer!.Checkpoint(barrier, sendBarrier: true);
+        }
+    }
+
+    private void EndInput()
+    {
+        if (State != TaskState.Running)
+        {
+            return;
+        }
+
+        foreach (var op in _chain)
+        {
+            op.Finish();
+        }
+
+        Broadcast(EndOfInput.Instance);
+        State = TaskState.Finishing;
+    }
+
+    private void Broadcast(StreamElement element)
+    {
+        foreach (var writer in _writers)
+        {
+            writer.Broadcast(element);
+        }
+
+        _lastFlush = _host.Clock.GetTimestamp();
+    }
+
+    private void Flush()
+    {
+        foreach (var writer in _writers)
+        {
+            writer.Flush();
+        }
+
+        _lastFlush = _host.Clock.GetTimestamp();
+    }
+
+    private void FlushIfBufferTimeoutElapsed()
+    {
+        if (_host.Clock.GetElapsedTime(_lastFlush) >= _deployment.Options.BufferTimeout)
+        {
+            Flush();
+        }
+    }
+
+    private bool HasPending()
+    {
+        foreach (var writer in _writers)
+        {
+            if (writer.HasPending)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool TrySendPending()
+    {
+        var done = true;
+        foreach (var writer in _writers)
+        {
+            done &= writer.TrySendPending();
+        }
+
+        return done;
+    }
+
+    private void Guard(Action action)
+    {
+        if (State is TaskState.Canceled or TaskState.Failed)
+        {
+            return;
+        }
+
+        try
+        {
+            action();
+        }
+        catch (Exception exception)
+        {
+            Fail(exception);
+        }
+    }
+
+    private void Fail(Exception exception)
+    {
+        if (State is TaskState.Canceled or TaskState.Failed)
+        {
+            return;
+        }
+
+        State = TaskState.Failed;
+        _checkpointer?.Dispose();
+        CloseOperators();
+        _host.ReportFailure(exception);
+    }
+
+    private void CloseOperators()
+    {
+        foreach (var op in _chain)
+        {
+            try
+            {
+                op.Close();
+            }
+            catch (Exception)
+            {
+                // Closing after a failure or cancel: the first failure is what counts.
+            }
+        }
+    }
+
+    private NetworkOutputSpec NetworkOutput(JobEdge edge)
+    {
+        var channels = _outputs.TryGetValue(edge.Id, out var list)
+            ? list
+            : throw new InvalidOperationException($"Task {Name} got no channels for its output edge {edge.Id} to {edge.Target.Name}.");
+        var senders = channels.Select(c => new ChannelSender(c, _host.RequestDefaultAction)).ToArray();
+        return new NetworkOutputSpec(senders, edge.Partitioning, edge.KeyGroupSelectorFactory, _vertex.MaxParallelism, _deployment.Options.BatchSize, _deployment.SubtaskIndex);
+    }
+}
+
+/// <summary>Operators that count what they emit (sources).</summary>
+internal interface ISourceMetrics
+{
+    long RecordsOut { get; }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using Weir.Checkpointing.Coordinator;
+using Weir.Checkpointing.Metadata;
+using Weir.Storage;
+using Weir.Streaming.Elements;
+using Weir.Streaming.Operators;
+using Weir.Streaming.Output;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Tasks;
+
+/// <summary>
+/// Takes a subtask's checkpoints (after Flink's SubtaskCheckpointCoordinatorImpl), in steps:
+/// <list type="number">
+/// <item>operators prepare (flush what belongs before the barrier);</item>
+/// <item>the barrier goes downstream on every output channel, behind the records before it;</item>
+/// <item>synchronous part, on the task thread: operators' hooks run (sinks pre-commit), keyed
+/// state is pinned copy-on-write, operator state is encoded;</item>
+/// <item>asynchronous part, off the task thread: keyed state files are written, the pins
+/// released, and the coordinator acknowledged, while the task goes on processing records.</item>
+/// </list>
+/// A failed asynchronous part declines the checkpoint; an abort cancels it and deletes what it wrote.
+/// </summary>
+internal sealed class SubtaskCheckpointer(
+    TaskDeployment deployment,
+    IReadOnlyList<StreamOperator> chain,
+    IReadOnlyList<IRecordWriter> writers,
+    ITaskHost host,
+    ICheckpointStore store) : IDisposable
+{
+    private readonly Dictionary<long, PendingSnapshot> _pending = [];
+
+    public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier)
+    {
+        var checkpointId = barrier.CheckpointId;
+        var started = Stopwatch.GetTimestamp();
+
+        // 1. Prepare.
+        foreach (var op in chain)
+        {
+            op.PrepareSnapshotPreBarrier(checkpointId);
+        }
+
+        // 2. Barrier downstream.
+        if (sendBarrier)
+        {
+            foreach (var writer in writers)
+            {
+                writer.Broadcast(barrier);
+            }
+        }
+
+        // 3. Synchronous part.
+        var captures = new List<(string Uid, int Subtask, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)>(chain.Count);
+        try
+        {
+            foreach (var op in chain)
+            {
+                op.SnapshotState(checkpointId);
+                captures.Add((op.Context.Uid, op.Context.SubtaskIndex, op.KeyedStateBackend?.Snapshot(), op.Context.OperatorState.Snapshot()));
+            }
+        }
+        catch
+        {
+            Release(captures);
+            throw;
+        }
+
+        var syncDuration = Stopwatch.GetElapsedTime(started);
+
+        // 4. Asynchronous part.
+        var pending = new PendingSnapshot();
+        _pending[checkpointId] = pending;
+        _ = Task.Run(() => CompleteAsync(checkpointId, captures, syncDuration, pending));
+    }
+
+    public void NotifyComplete(long checkpointId)
+    {
+        foreach (var id in _pending.Keys.Where(id => id <= checkpointId).ToArray())
+        {
+            _pending.Remove(id);
+        }
+
+        foreach (var op in chain)
+        {
+            op.NotifyCheckpointComplete(checkpointId);
+        }
+    }
+
+    public void NotifyAborted(long checkpointId)
+    {
+        if (_pending.Remove(checkpointId, out var pending))
+        {
+            pending.Abort(store);
+        }
+
+        foreach (var op in chain)
+        {
+            op.NotifyCheckpointAborted(checkpointId);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pending in _pending.Values)
+        {
+            pending.Abort(store: null);
+        }
+
+        _pending.Clear();
+    }
+
+    private async Task CompleteAsync(
+        long checkpointId,
+        List<(string Uid, int Subtask, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)> captures,
+        TimeSpan syncDuration,
+        PendingSnapshot pending)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var states = new Dictionary<string, SubtaskStateSnapshot>(StringComparer.Ordinal);
+            foreach (var (uid, subtask, keyed, operatorState) in captures)
+            {
+                KeyedStateHandle? handle = null;
+                if (keyed is not null)
+                {
+                    var path = $"{CheckpointLayout.CheckpointDirectory(deployment.JobId, checkpointId)}/{uid}-{subtask}-{Guid.NewGuid():N}";
+                    pending.Written.Add(path);
+                    handle = await keyed.WriteAsync(store, path, pending.Cancellation.Token);
+                }
+
+                states[uid] = new SubtaskStateSnapshot(subtask, handle, operatorState);
+            }
+
+            if (!pending.Cancellation.IsCancellationRequested)
+            {
+                host.AcknowledgeCheckpoint(checkpointId, new TaskCheckpointAck(states, syncDuration, Stopwatch.GetElapsedTime(started)));
+            }
+        }
+        catch (Exception exception) when (!pending.Cancellation.IsCancellationRequested)
+        {
+            host.DeclineCheckpoint(checkpointId, $"writing the state of subtask {deployment.VertexId}#{deployment.SubtaskIndex} failed: {exception.Message}", alignmentAborted: false);
+        }
+        catch (Exception)
+        {
+            // Aborted meanwhile: nothing to report.
+        }
+        finally
+        {
+            Release(captures);
+        }
+    }
+
+    private static void Release(IEnumerable<(string, int, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle>)> captures)
+    {
+        foreach (var capture in captures)
+        {
+            capture.Keyed?.Dispose();
+        }
+    }
+
+    private sealed class PendingSnapshot
+    {
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        public List<string> Written { get; } = [];
+
+        public void Abort(ICheckpointStore? store)
+        {
+            Cancellation.Cancel();
+            if (store is null)
+            {
+                return;
+            }
+
+            foreach (var path in Written.ToArray())
+            {
+                _ = store.DeleteAsync(path).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Weir.Checkpointing.Configuration;
+using Weir.Checkpointing.Recovery;
+
+namespace Weir.Streaming.Tasks;
+
+/// <summary>Everything one subtask needs to start: which job, attempt, vertex and subtask; how to checkpoint; what to restore, and from which store (<c>RestoreLocation</c>; null: the job's own).</summary>
+public sealed record TaskDeployment(
+    string JobId,
+    int Attempt,
+    string VertexId,
+    int SubtaskIndex,
+    CheckpointingMode Mode,
+    long? RestoredCheckpointId,
+    IReadOnlyDictionary<string, OperatorRestoreState>? RestoreState,
+    string? RestoreLocation,
+    TaskOptions Options);
+
+/// <summary>Data-plane settings of a task.</summary>
+public sealed record TaskOptions(int BatchSize, TimeSpan BufferTimeout)
+{
+    /// <summary>1,024 records per batch; partial batches flushed after 100 ms.</summary>
+    public static readonly TaskOptions Default = new(1024, TimeSpan.FromMilliseconds(100));
+}
+
+/// <summary>One input channel of a task and the input of the head operator it feeds.</summary>
+public sealed record InputBinding(IInputChannel Channel, int InputIndex);
+
+/// <summary>Where a task is in its life.</summary>
+public enum TaskState
+{
+    /// <summary>Created; state not yet restored.</summary>
+    Created,
+
+    /// <summary>Processing.</summary>
+    Running,
+
+    /// <summary>Input ended; sending what is left.</summary>
+    Finishing,
+
+    /// <summary>All input processed and all output sent.</summary>
+    Finished,
+
+    /// <summary>Cancelled by the job master.</summary>
+    Canceled,
+
+    /// <summary>Failed; reported to the job master.</summary>
+    Failed,
+}
