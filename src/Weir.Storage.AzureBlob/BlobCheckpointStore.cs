@@ -48,8 +48,6 @@ public sealed class BlobCheckpointStore : ICheckpointStore
     /// <summary>The container the store writes to.</summary>
     public string ContainerName => _location.Container;
 
-    internal BlobRestClient Client => _client;
-
     /// <summary>
     /// Creates a store at <paramref name="location"/>:
     /// <c>https://&lt;account&gt;.blob.core.windows.net/&lt;container&gt;[/&lt;prefix&gt;]</c>, or for
@@ -117,12 +115,18 @@ public sealed class BlobCheckpointStore : ICheckpointStore
                     e);
             }
 
-            if (landed is null)
+            if (landed is not null)
             {
-                throw;
+                return landed;
             }
 
-            return landed;
+            // Another writer's blob is there: this create-only commit cannot have landed.
+            if (mode == WriteMode.CreateOnly && await GetFileAsync(path, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new CheckpointFileExistsException(path, Location);
+            }
+
+            throw;
         }
     }
 

@@ -48,7 +48,7 @@ internal sealed partial class BlobRestClient
 
         conditions.ApplyTo(message.Request);
         var response = await SendAsync(message, "Get Blob", PathOf(container, blob), cancellationToken).ConfigureAwait(false);
-        if (response.IsError)
+        if (IsFailure(response))
         {
             using (response)
             {

@@ -109,9 +109,13 @@ internal sealed partial class BlobRestClient
         return message.Response;
     }
 
+    // The status decides, not only the classifier's IsError: a response that a custom transport or
+    // policy made up without classifying it must still never pass for a success.
+    private static bool IsFailure(Response response) => response.IsError || response.Status >= 400;
+
     private void EnsureSuccess(Response response, string operation, string blobPath)
     {
-        if (response.IsError)
+        if (IsFailure(response))
         {
             throw Failure(response, operation, blobPath);
         }

@@ -52,7 +52,9 @@ internal sealed partial record BlobLocation(Uri AccountEndpoint, string AccountN
             throw Invalid(uri, $"its scheme is '{uri.Scheme}', not https (or http for a loopback emulator)");
         }
 
-        var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        // A trailing '/' is allowed; an empty segment inside the path is not (the prefix check below names it).
+        var path = uri.AbsolutePath.Trim('/');
+        var segments = path.Length == 0 ? [] : path.Split('/').Select(Uri.UnescapeDataString).ToArray();
         var pathStyle = uri.IsLoopback || IPAddress.TryParse(uri.Host, out _);
         string account;
         Uri endpoint;

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Weir.Storage.AzureBlob;
 
 namespace Weir.Storage.Tests.AzureBlob;
@@ -119,6 +120,52 @@ public sealed class AzuriteCheckpointStoreTests(AzuriteFixture azurite) : Checkp
         finally
         {
             await azurite.CreateClient().DeleteContainerAsync(_container + "-new");
+        }
+    }
+
+    [Theory]
+    [InlineData("Put Blob", 1000)]
+    [InlineData("Put Block List", (4 * 1024 * 1024) + 1000)]
+    public async Task A_create_only_commit_whose_answer_was_lost_is_recognised_as_the_writes_own(string commit, int length)
+    {
+        var lose = new LoseFirstAnswerPolicy(commit);
+        var logs = new CapturingLoggerProvider();
+        var store = BlobCheckpointStore.Create(
+            azurite.LocationOf(_container, "lost"),
+            azurite.StoreOptions(o =>
+            {
+                o.Client.AddPolicy(lose, HttpPipelinePosition.BeforeTransport);
+                o.LoggerFactory = logs;
+            }));
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+
+        var stored = await store.WriteAsync("job/chk-1/_metadata", bytes, WriteMode.CreateOnly);
+
+        Assert.True(lose.Lost, $"the first {commit} answer was not dropped");
+        Assert.Equal(length, stored.Length);
+        Assert.Equal(bytes, await store.ReadAllBytesAsync("job/chk-1/_metadata"));
+        Assert.Contains(logs.Lines, l => l.Contains($"{commit} of '{_container}/lost/job/chk-1/_metadata' failed (409 BlobAlreadyExists)", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<CheckpointFileExistsException>(() => store.WriteAsync("job/chk-1/_metadata", bytes, WriteMode.CreateOnly));
+    }
+
+    /// <summary>Lets the first request of one operation reach the service, then loses its answer (the pipeline retries).</summary>
+    private sealed class LoseFirstAnswerPolicy(string operation) : HttpPipelinePolicy
+    {
+        public bool Lost { get; private set; }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            if (!Lost && RecordingPolicy.OperationOf(message.Request) == operation)
+            {
+                Lost = true;
+                message.Response.Dispose();
+                throw new TaskCanceledException("Injected: the answer was lost.", new TimeoutException());
+            }
         }
     }
 }
