@@ -5,12 +5,13 @@ namespace Weir.Streaming.Barriers;
 /// blocked; the task snapshots checkpoint n when barrier n has arrived on every open channel.
 /// Records that arrive on a channel after its barrier n but before the snapshot are included in
 /// n and replayed after a restore: duplicates, never losses. When n triggers, older incomplete
-/// checkpoints are aborted.
+/// checkpoints are aborted. A cancel marker for n aborts n, and n's later barriers are ignored.
 /// </summary>
 public sealed class BarrierTracker : IBarrierHandler
 {
     private readonly bool[] _finished;
     private readonly SortedDictionary<long, HashSet<int>> _pending = [];
+    private readonly HashSet<long> _cancelled = [];
     private int _openChannels;
     private long _latestHandled = long.MinValue;
 
@@ -34,7 +35,7 @@ public sealed class BarrierTracker : IBarrierHandler
     /// <inheritdoc />
     public BarrierDecision OnBarrier(int channel, long checkpointId)
     {
-        if (checkpointId <= _latestHandled || _finished[channel])
+        if (checkpointId <= _latestHandled || _finished[channel] || _cancelled.Contains(checkpointId))
         {
             return BarrierDecision.None;
         }
@@ -51,12 +52,14 @@ public sealed class BarrierTracker : IBarrierHandler
     /// <inheritdoc />
     public BarrierDecision OnCancelMarker(long checkpointId)
     {
-        if (checkpointId <= _latestHandled && !_pending.ContainsKey(checkpointId))
+        if ((checkpointId <= _latestHandled && !_pending.ContainsKey(checkpointId)) || _cancelled.Contains(checkpointId))
         {
             return BarrierDecision.None;
         }
 
+        // Remembered until a newer checkpoint triggers, so its barriers on other channels cannot trigger it.
         _pending.Remove(checkpointId);
+        _cancelled.Add(checkpointId);
         return BarrierDecision.Abort(checkpointId);
     }
 
@@ -74,22 +77,24 @@ public sealed class BarrierTracker : IBarrierHandler
 
         _finished[channel] = true;
         _openChannels--;
-        foreach (var id in _pending.Keys.ToArray())
+
+        // Several pending checkpoints may be complete now; the newest triggers and subsumes the older ones.
+        foreach (var id in _pending.Keys.Reverse().ToArray())
         {
-            var decision = Complete(id);
-            if (!decision.IsNone)
+            if (IsComplete(id))
             {
-                return decision;
+                return Complete(id);
             }
         }
 
         return BarrierDecision.None;
     }
 
+    private bool IsComplete(long checkpointId) => _pending[checkpointId].Count(c => !_finished[c]) >= _openChannels;
+
     private BarrierDecision Complete(long checkpointId)
     {
-        var seen = _pending[checkpointId];
-        if (seen.Count(c => !_finished[c]) < _openChannels)
+        if (!IsComplete(checkpointId))
         {
             return BarrierDecision.None;
         }
@@ -97,14 +102,17 @@ public sealed class BarrierTracker : IBarrierHandler
         long? aborted = null;
         foreach (var older in _pending.Keys.Where(id => id <= checkpointId).ToArray())
         {
-            _pending.Remove(older);
-            if (older < checkpointId)
+            if (older < checkpointId && !IsComplete(older))
             {
-                // Only the newest abort is reported; older ones are subsumed by the trigger.
+                // Only the newest abort is reported; older ones are subsumed by the trigger, and so
+                // are older complete ones (possible when end of input completes several at once).
                 aborted = older;
             }
+
+            _pending.Remove(older);
         }
 
+        _cancelled.RemoveWhere(id => id <= checkpointId);
         _latestHandled = checkpointId;
         return new BarrierDecision(aborted, checkpointId);
     }
