@@ -1,46 +1,64 @@
-using Weir.Grains;
+using Weir.Checkpointing.Configuration;
+using Weir.Server.Cli;
+using Weir.Server.Commands;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Configuration.AddJsonFile("appsettings.json", optional: true);
-builder.Services.AddWeirSilo(options => options.SiloName = "weir-local");
-builder.Services.AddHostedService<SampleDriver>();
+ServerArguments arguments;
+try
+{
+    arguments = ServerArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(ServerArguments.Usage);
+    return 2;
+}
+
+if (arguments.Help)
+{
+    Console.WriteLine(ServerArguments.Usage);
+    return 0;
+}
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+
+// The embedded defaults sit below every other source: appsettings.json in the working directory,
+// environment variables (Weir__...) and the command line (--Weir:...) override them.
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+{
+    Path = "appsettings.defaults.json",
+    Optional = true,
+    FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+});
+
+if (arguments.Verb == "checkpoints")
+{
+    return await CheckpointsCommand.RunAsync(arguments, builder.Configuration, Console.Out);
+}
+
+try
+{
+    builder.Services.AddWeir(builder.Configuration, silo => silo.SiloName = "weir-local");
+}
+catch (WeirConfigurationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 using var host = builder.Build();
-await host.RunAsync();
-
-/// <summary>A grain that counts greetings: the silo's built-in sample.</summary>
-public interface IGreeterGrain : IGrainWithStringKey
+await host.StartAsync();
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+int exitCode;
+try
 {
-    /// <summary>Greets and returns how many greetings this grain has answered.</summary>
-    Task<int> GreetAsync(string from);
+    exitCode = await new RunJobCommand(host.Services, builder.Configuration, arguments, Console.Out).RunAsync(lifetime.ApplicationStopping);
+}
+catch (Exception e) when (e is Weir.Checkpointing.Metadata.CorruptCheckpointException or Weir.Checkpointing.Recovery.CheckpointMismatchException or Weir.Storage.CheckpointStoreException or ArgumentException)
+{
+    Console.Error.WriteLine($"Cannot run the job: {e.Message}");
+    exitCode = 1;
 }
 
-/// <summary>Counts greetings per key.</summary>
-public sealed class GreeterGrain : Grain, IGreeterGrain
-{
-    private int _greetings;
-
-    /// <inheritdoc />
-    public Task<int> GreetAsync(string from) => Task.FromResult(++_greetings);
-}
-
-/// <summary>Calls the sample grain once a second until the host stops (Ctrl+C).</summary>
-internal sealed class SampleDriver(IGrainFactory grains, ILogger<SampleDriver> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var greeter = grains.GetGrain<IGreeterGrain>("sample");
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            do
-            {
-                var count = await greeter.GreetAsync("driver");
-                logger.LogInformation("Sample grain {GrainId} answered greeting {Count}", greeter.GetGrainId(), count);
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-}
+await host.StopAsync();
+return exitCode;

@@ -20,6 +20,11 @@ public abstract class KeyedProcessFunction<TKey, TIn, TOut>
     /// <summary>Called for every record.</summary>
     public abstract void ProcessElement(TIn value, Context context, ICollector<TOut> output);
 
+    /// <summary>Called in the synchronous part of checkpoint <paramref name="checkpointId"/>, after the barrier went downstream (Flink's CheckpointedFunction.snapshotState).</summary>
+    public virtual void SnapshotState(long checkpointId)
+    {
+    }
+
     /// <summary>Called once when the subtask stops.</summary>
     public virtual void Close()
     {
@@ -56,6 +61,9 @@ public interface IKeyedRuntimeContext
     /// <summary>The operator's parallelism.</summary>
     int Parallelism { get; }
 
+    /// <summary>True if the operator starts from a checkpoint holding its state.</summary>
+    bool IsRestored { get; }
+
     /// <summary>A value per key.</summary>
     IValueState<T> GetState<T>(ValueStateDescriptor<T> descriptor);
 
@@ -79,6 +87,8 @@ internal sealed class KeyedRuntimeContext<TKey>(HeapKeyedStateBackend<TKey> back
     public int SubtaskIndex => operatorContext.SubtaskIndex;
 
     public int Parallelism => operatorContext.Parallelism;
+
+    public bool IsRestored => operatorContext.IsRestored;
 
     public IValueState<T> GetState<T>(ValueStateDescriptor<T> descriptor) => backend.GetValueState(descriptor);
 

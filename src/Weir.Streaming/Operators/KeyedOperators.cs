@@ -86,5 +86,7 @@ internal sealed class KeyedProcessOperator<TKey, TIn, TOut>(Func<TIn, TKey> keyS
         function.ProcessElement(record, _context, _collector);
     }
 
+    public override void SnapshotState(long checkpointId) => function.SnapshotState(checkpointId);
+
     public override void Close() => function.Close();
 }
