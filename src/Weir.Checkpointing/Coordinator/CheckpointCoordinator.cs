@@ -218,7 +218,7 @@ public sealed class CheckpointCoordinator
 
         foreach (var checkpoint in _completed.Clear())
         {
-            await DiscardAsync(checkpoint.CheckpointId);
+            await DiscardAsync(checkpoint);
         }
     }
 
@@ -230,6 +230,18 @@ public sealed class CheckpointCoordinator
         try
         {
             await _store.WriteAsync(path, MetadataSerializer.Serialize(metadata), WriteMode.CreateOnly);
+        }
+        catch (CheckpointFileExistsException exception)
+        {
+            // Another writer completed chk-n first (create-only lets exactly one win): delete only
+            // the files this attempt's tasks wrote, never the winner's metadata and state.
+            await AbortAsync(pending, CheckpointFailureReason.FinalizeFailed, exception.Message, discardDirectory: false);
+            foreach (var ack in pending.Acknowledgements.Values)
+            {
+                await DiscardLateStateAsync(pending.CheckpointId, ack);
+            }
+
+            return;
         }
         catch (Exception exception)
         {
@@ -257,11 +269,11 @@ public sealed class CheckpointCoordinator
 
         foreach (var subsumed in _completed.Add(completed))
         {
-            await DiscardAsync(subsumed.CheckpointId);
+            await DiscardAsync(subsumed);
         }
     }
 
-    private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail)
+    private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true)
     {
         if (!_pending.Remove(pending.CheckpointId))
         {
@@ -276,7 +288,11 @@ public sealed class CheckpointCoordinator
             _gateway.NotifyCheckpointAborted(task, pending.CheckpointId);
         }
 
-        await DiscardAsync(pending.CheckpointId);
+        if (discardDirectory)
+        {
+            await DiscardAsync(pending.CheckpointId);
+        }
+
         var verdict = _failures.OnFailure(pending.CheckpointId, reason);
         if (verdict.Action == FailureAction.FailJob)
         {
@@ -284,15 +300,19 @@ public sealed class CheckpointCoordinator
         }
     }
 
-    /// <summary>Deletes the exclusive files of a checkpoint (its chk-n directory). Failures are logged, never thrown.</summary>
-    private async Task DiscardAsync(long checkpointId)
-    {
-        if (_plan is null)
-        {
-            return;
-        }
+    /// <summary>Deletes the exclusive files of a pending checkpoint of this job (its chk-n directory).</summary>
+    private Task DiscardAsync(long checkpointId) =>
+        _plan is null ? Task.CompletedTask : DiscardDirectoryAsync(CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId));
 
-        var directory = CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId);
+    /// <summary>
+    /// Deletes the chk-n directory a completed checkpoint's metadata is in: a claimed restored
+    /// checkpoint may live in another job's directory.
+    /// </summary>
+    private Task DiscardAsync(CompletedCheckpoint checkpoint) => DiscardDirectoryAsync(StoragePath.Parent(checkpoint.MetadataPath));
+
+    /// <summary>Deletes a checkpoint directory. Failures are logged, never thrown.</summary>
+    private async Task DiscardDirectoryAsync(string directory)
+    {
         try
         {
             // _metadata first: a half-deleted checkpoint must never look complete.
