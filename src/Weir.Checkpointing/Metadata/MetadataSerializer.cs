@@ -73,8 +73,10 @@ public static class MetadataSerializer
             var reader = new DataReader(payload);
             return ReadPayload(ref reader);
         }
-        catch (SerializationException e)
+        catch (Exception e) when (e is SerializationException or OverflowException or ArgumentException)
         {
+            // A payload whose checksum matches but whose fields do not (a count beyond 32 bits, a
+            // timestamp out of range) is as corrupt as one that fails its checksum.
             throw new CorruptCheckpointException(path, e.Message, e);
         }
     }
