@@ -24,6 +24,8 @@ namespace Weir.Storage.AzureBlob;
 public sealed class BlobCheckpointStore : ICheckpointStore
 {
     private const string WriteIdKey = "weirwriteid";
+    private static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromSeconds(60);
     private readonly BlobRestClient _client;
     private readonly BlobLocation _location;
     private readonly BlockUploadOptions _upload;
@@ -214,6 +216,48 @@ public sealed class BlobCheckpointStore : ICheckpointStore
     {
         StoragePath.Validate(path);
         return _client.DeleteBlobAsync(_location.Container, _location.BlobName(path), cancellationToken: cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A Blob Lease on the blob (created empty, create-only, if missing), of <paramref name="duration"/>
+    /// (15 to 60 s; the service's bounds). The lease blob refuses writes and deletes without its lease id.
+    /// </remarks>
+    public async Task<ICheckpointLease> AcquireLeaseAsync(string path, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        StoragePath.Validate(path);
+        if (duration < MinLeaseDuration || duration > MaxLeaseDuration || duration.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease in {Location} lasts whole seconds from {MinLeaseDuration.TotalSeconds} to {MaxLeaseDuration.TotalSeconds} (Azure Blob leases); '{path}' was asked for {duration}.");
+        }
+
+        var blob = _location.BlobName(path);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var proposed = Guid.NewGuid().ToString("D");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var leaseId = await _client.AcquireLeaseAsync(_location.Container, blob, duration, proposed, cancellationToken).ConfigureAwait(false);
+                BlobStoreLog.LeaseAcquired(_logger, Location, path, duration.TotalSeconds);
+                return new BlobLease(_client, _location.Container, blob, path, Location, leaseId);
+            }
+            catch (BlobRequestException e) when (e.Status == 409 && e.ErrorCode is "LeaseAlreadyPresent")
+            {
+                throw CheckpointLeaseException.HeldByAnother(path, Location, "the Blob service reports an active lease", e);
+            }
+            catch (BlobRequestException e) when (e.Status == 404 && attempt == 0)
+            {
+                // No lease blob yet: create it (another acquirer may win that race; either blob will do).
+                try
+                {
+                    await _client.PutBlobAsync(_location.Container, blob, ReadOnlyMemory<byte>.Empty, BlobConditions.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (BlobRequestException exists) when (exists.Status is 409 or 412)
+                {
+                }
+            }
+        }
     }
 
     /// <summary>Describes the store; carries no credentials.</summary>

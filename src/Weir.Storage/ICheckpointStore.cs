@@ -40,6 +40,38 @@ public interface ICheckpointStore
 
     /// <summary>Deletes a file; false if there was none.</summary>
     Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes an exclusive lease on <paramref name="path"/> (the file is created, empty, if missing):
+    /// fencing, so that one holder at a time acts for what the path names (a job's checkpoint
+    /// coordinator holds <c>&lt;job id&gt;/_coordinator.lease</c>). The lease lasts
+    /// <paramref name="duration"/> (15 to 60 s, as Azure Blob leases do) from its acquisition or
+    /// latest renewal; a lease not renewed in time may be taken by another acquirer. Stores whose
+    /// leases are locks held by the process (the file system) ignore the duration: their lease ends
+    /// on release or when the process dies. Do not write or delete a leased file.
+    /// </summary>
+    /// <exception cref="CheckpointLeaseException">Another holder has the lease; the message names the path and the store.</exception>
+    /// <exception cref="NotSupportedException">The store cannot lease (this default, for stores written before leases existed).</exception>
+    Task<ICheckpointLease> AcquireLeaseAsync(string path, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"Checkpoint store {Location} ({GetType().Name}) does not support leases, so it cannot fence writers.");
+}
+
+/// <summary>
+/// An exclusive lease on a file of a checkpoint store (<see cref="ICheckpointStore.AcquireLeaseAsync"/>).
+/// Renew it well within its duration; disposing releases it, so another holder may acquire it at once.
+/// </summary>
+public interface ICheckpointLease : IAsyncDisposable
+{
+    /// <summary>The leased file's path in its store.</summary>
+    string Path { get; }
+
+    /// <summary>
+    /// Renews the lease, restarting its duration, and so verifies that it is still held: after a
+    /// successful renewal nobody else holds it for at least the lease's duration.
+    /// </summary>
+    /// <exception cref="CheckpointLeaseException">The lease was lost: released, broken, or taken by another holder after it expired.</exception>
+    /// <exception cref="CheckpointStoreException">The store could not be asked; the lease may still be held.</exception>
+    Task RenewAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>How a write treats an existing file.</summary>

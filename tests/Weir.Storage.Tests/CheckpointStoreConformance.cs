@@ -155,6 +155,48 @@ public abstract class CheckpointStoreConformance : IAsyncLifetime
         Assert.Equal(bytes, await Store.ReadAllBytesAsync("job/big"));
     }
 
+    [Fact]
+    public async Task A_leased_path_refuses_a_second_holder_with_a_message_naming_the_path()
+    {
+        await using var first = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+
+        var error = await Assert.ThrowsAsync<CheckpointLeaseException>(() => Store.AcquireLeaseAsync(LeasePath, LeaseDuration));
+        Assert.Equal(LeasePath, error.Path);
+        Assert.Contains($"'{LeasePath}'", error.Message);
+        Assert.Contains(Store.Location.ToString(), error.Message);
+        await first.RenewAsync();
+
+        // Leases of other paths are independent.
+        await using var other = await Store.AcquireLeaseAsync("job-2/_coordinator.lease", LeaseDuration);
+        await other.RenewAsync();
+    }
+
+    [Fact]
+    public async Task Releasing_a_lease_lets_another_holder_acquire_it_and_the_first_can_no_longer_renew()
+    {
+        var first = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        await first.DisposeAsync();
+
+        await using var second = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        await second.RenewAsync();
+        var lost = await Assert.ThrowsAsync<CheckpointLeaseException>(() => first.RenewAsync());
+        Assert.Contains($"'{LeasePath}'", lost.Message);
+        await first.DisposeAsync();
+        await Assert.ThrowsAsync<CheckpointLeaseException>(() => Store.AcquireLeaseAsync(LeasePath, LeaseDuration));
+    }
+
+    [Fact]
+    public async Task A_lease_file_sits_beside_a_jobs_checkpoints_without_disturbing_them()
+    {
+        await using var lease = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        await Store.WriteAsync(CheckpointLayout.MetadataPath("job", 1), new byte[3], WriteMode.CreateOnly);
+
+        Assert.NotNull(await Store.GetFileAsync(LeasePath));
+        Assert.Equal(["chk-1"], await Store.ListDirectoriesAsync("job"));
+        Assert.Equal(3, (await Store.ReadAllBytesAsync(CheckpointLayout.MetadataPath("job", 1))).Length);
+        await lease.RenewAsync();
+    }
+
     [Theory]
     [InlineData("/abs")]
     [InlineData("a//b")]
@@ -166,6 +208,29 @@ public abstract class CheckpointStoreConformance : IAsyncLifetime
         var error = await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteAsync(path, new byte[1], WriteMode.Overwrite));
         Assert.Contains($"'{path}' is not valid", error.Message);
     }
+
+    /// <summary>
+    /// For stores whose leases expire: once a lease is let expire, another holder takes it, the
+    /// first can no longer renew, and its late release does not free the new holder's lease.
+    /// </summary>
+    protected async Task AssertAnExpiredLeaseCanBeTakenOverAsync(Func<TimeSpan, Task> letTimePass)
+    {
+        var first = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        await letTimePass(LeaseDuration + TimeSpan.FromSeconds(1));
+
+        await using var second = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        var lost = await Assert.ThrowsAsync<CheckpointLeaseException>(() => first.RenewAsync());
+        Assert.Contains($"'{LeasePath}'", lost.Message);
+        await first.DisposeAsync();
+        await second.RenewAsync();
+        await Assert.ThrowsAsync<CheckpointLeaseException>(() => Store.AcquireLeaseAsync(LeasePath, LeaseDuration));
+    }
+
+    /// <summary>A coordinator's lease file.</summary>
+    protected const string LeasePath = "job/_coordinator.lease";
+
+    /// <summary>The shortest lease every store supports.</summary>
+    protected static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
 
     private async Task<List<string>> ListAsync(string directory)
     {

@@ -16,4 +16,7 @@ internal static partial class BlobStoreLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Operation} of '{BlobPath}' failed ({Status} {ErrorCode}), but the blob carries this write's id: an earlier attempt of the same commit landed, so the write succeeded")]
     public static partial void CommitRecovered(ILogger logger, string operation, string blobPath, int status, string? errorCode);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Acquired a {DurationSeconds} s lease on '{Path}' in {Location}")]
+    public static partial void LeaseAcquired(ILogger logger, Uri location, string path, double durationSeconds);
 }

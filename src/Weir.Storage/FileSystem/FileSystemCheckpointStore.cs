@@ -6,7 +6,8 @@ namespace Weir.Storage.FileSystem;
 /// A checkpoint store in a local directory (the embedded default). A write goes to a hidden
 /// temporary file in the target directory, is flushed to disk, then renamed into place: a
 /// create-only rename fails if the target exists (atomic on POSIX: link, then unlink), so two
-/// racing writers of one <c>_metadata</c> cannot both succeed.
+/// racing writers of one <c>_metadata</c> cannot both succeed. A lease is an exclusive OS lock on
+/// its file (<see cref="FileLockLease"/>), released when its process dies.
 /// </summary>
 public sealed class FileSystemCheckpointStore : ICheckpointStore
 {
@@ -154,6 +155,20 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         File.Delete(full);
         PruneEmptyDirectories(Path.GetDirectoryName(full)!);
         return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The lease is an exclusive OS lock on the file, held until release or until the process dies; <paramref name="duration"/> is not used.</remarks>
+    public Task<ICheckpointLease> AcquireLeaseAsync(string path, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        if (StoragePath.Name(path).StartsWith(TemporaryPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Checkpoint store path '{path}' is not valid: names starting with '{TemporaryPrefix}' are reserved.", nameof(path));
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return Task.FromResult<ICheckpointLease>(FileLockLease.Acquire(full, path, Location));
     }
 
     private string FullPath(string path, bool allowRoot = false)

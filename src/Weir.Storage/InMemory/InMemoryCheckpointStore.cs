@@ -3,10 +3,14 @@ using System.Runtime.CompilerServices;
 
 namespace Weir.Storage.InMemory;
 
-/// <summary>A checkpoint store in process memory, for tests and for jobs that need no durable checkpoints.</summary>
+/// <summary>
+/// A checkpoint store in process memory, for tests and for jobs that need no durable checkpoints.
+/// Leases are an owner and an expiry on the store's clock: an expired lease may be taken over.
+/// </summary>
 public sealed class InMemoryCheckpointStore(TimeProvider? timeProvider = null, string name = "default") : ICheckpointStore
 {
     private readonly ConcurrentDictionary<string, (byte[] Bytes, DateTimeOffset Modified)> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Guid Owner, DateTimeOffset Expires)> _leases = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc />
@@ -102,5 +106,60 @@ public sealed class InMemoryCheckpointStore(TimeProvider? timeProvider = null, s
     {
         StoragePath.Validate(path);
         return Task.FromResult(_files.TryRemove(path, out _));
+    }
+
+    /// <inheritdoc />
+    public Task<ICheckpointLease> AcquireLeaseAsync(string path, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        StoragePath.Validate(path);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
+        var owner = Guid.NewGuid();
+        lock (_leases)
+        {
+            var now = _clock.GetUtcNow();
+            if (_leases.TryGetValue(path, out var held) && held.Expires > now)
+            {
+                throw CheckpointLeaseException.HeldByAnother(path, Location, $"until {held.Expires:O}");
+            }
+
+            _files.TryAdd(path, ([], now));
+            _leases[path] = (owner, now + duration);
+        }
+
+        return Task.FromResult<ICheckpointLease>(new Lease(this, path, owner, duration));
+    }
+
+    /// <summary>A lease: renewing restarts its duration while this owner still holds it, even after it expired (as Azure does).</summary>
+    private sealed class Lease(InMemoryCheckpointStore store, string path, Guid owner, TimeSpan duration) : ICheckpointLease
+    {
+        public string Path => path;
+
+        public Task RenewAsync(CancellationToken cancellationToken = default)
+        {
+            lock (store._leases)
+            {
+                if (!store._leases.TryGetValue(path, out var held) || held.Owner != owner)
+                {
+                    throw CheckpointLeaseException.Lost(path, store.Location, "it was released, or it expired and another holder took it");
+                }
+
+                store._leases[path] = (owner, store._clock.GetUtcNow() + duration);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            lock (store._leases)
+            {
+                if (store._leases.TryGetValue(path, out var held) && held.Owner == owner)
+                {
+                    store._leases.Remove(path);
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -149,6 +149,33 @@ public sealed class AzuriteCheckpointStoreTests(AzuriteFixture azurite) : Checkp
         await Assert.ThrowsAsync<CheckpointFileExistsException>(() => store.WriteAsync("job/chk-1/_metadata", bytes, WriteMode.CreateOnly));
     }
 
+    [Fact]
+    public Task An_expired_lease_can_be_taken_over() => AssertAnExpiredLeaseCanBeTakenOverAsync(elapsed => Task.Delay(elapsed));
+
+    [Fact]
+    public async Task A_broken_lease_is_lost_to_its_holder_and_the_leased_blob_refuses_unleased_writes()
+    {
+        await using var lease = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+        var blocked = await Assert.ThrowsAsync<BlobRequestException>(() => Store.WriteAsync(LeasePath, new byte[1], WriteMode.Overwrite));
+        Assert.Equal(412, blocked.Status);
+
+        await azurite.CreateClient().BreakLeaseAsync(_container, $"checkpoints/weir/{LeasePath}", TimeSpan.Zero);
+        await using var successor = await Store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+
+        var lost = await Assert.ThrowsAsync<CheckpointLeaseException>(() => lease.RenewAsync());
+        Assert.Contains("refused to renew", lost.Message);
+        await successor.RenewAsync();
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(61)]
+    public async Task Lease_durations_outside_the_services_bounds_are_refused(int seconds)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.AcquireLeaseAsync(LeasePath, TimeSpan.FromSeconds(seconds)));
+        Assert.Contains("from 15 to 60", error.Message);
+    }
+
     /// <summary>Lets the first request of one operation reach the service, then loses its answer (the pipeline retries).</summary>
     private sealed class LoseFirstAnswerPolicy(string operation) : HttpPipelinePolicy
     {
