@@ -73,12 +73,14 @@ public static class CheckpointLocator
     public static RestoreLocation ParseRestorePath(string path)
     {
         var trimmed = path.Trim().TrimEnd('/', '\\');
-        if (trimmed.EndsWith(CheckpointLayout.MetadataFileName, StringComparison.Ordinal))
+        var separators = new[] { '/', '\\' };
+        if (trimmed.EndsWith(CheckpointLayout.MetadataFileName, StringComparison.Ordinal)
+            && trimmed.Length > CheckpointLayout.MetadataFileName.Length
+            && separators.Contains(trimmed[^(CheckpointLayout.MetadataFileName.Length + 1)]))
         {
             trimmed = trimmed[..^CheckpointLayout.MetadataFileName.Length].TrimEnd('/', '\\');
         }
 
-        var separators = new[] { '/', '\\' };
         var chkStart = trimmed.LastIndexOfAny(separators);
         var checkpointDirectory = trimmed[(chkStart + 1)..];
         if (chkStart <= 0 || !CheckpointLayout.TryParseCheckpointDirectory(checkpointDirectory, out var checkpointId))
