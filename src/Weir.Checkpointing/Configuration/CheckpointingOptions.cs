@@ -72,6 +72,15 @@ public sealed class CheckpointingOptions
     /// </summary>
     public TimeSpan AlignedCheckpointTimeout { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long a job's checkpoint coordinator keeps trying to take the lease on
+    /// <c>&lt;dir&gt;/&lt;job id&gt;/_coordinator.lease</c> while another coordinator of the job holds
+    /// it, before the job fails (<c>execution.checkpointing.lease-acquire-timeout</c>, Weir's own
+    /// key). Long enough for a previous holder to stop or its lease to expire (at most 60 s after
+    /// its process died) during a rollout. Default 60 s; greater than 0.
+    /// </summary>
+    public TimeSpan LeaseAcquireTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     internal static CheckpointingOptions Read(SettingReader reader)
     {
         var defaults = new CheckpointingOptions();
@@ -89,6 +98,7 @@ public sealed class CheckpointingOptions
             Incremental = reader.Boolean(K.Incremental, defaults.Incremental),
             UnalignedEnabled = reader.Boolean(K.UnalignedEnabled, defaults.UnalignedEnabled),
             AlignedCheckpointTimeout = reader.Duration(K.AlignedCheckpointTimeout, defaults.AlignedCheckpointTimeout, TimeSpan.Zero),
+            LeaseAcquireTimeout = reader.Duration(K.LeaseAcquireTimeout, defaults.LeaseAcquireTimeout, TimeSpan.Zero, exclusive: true),
         };
     }
 
@@ -107,6 +117,7 @@ public sealed class CheckpointingOptions
         yield return new(K.Incremental, SettingFormat.Of(Incremental));
         yield return new(K.UnalignedEnabled, SettingFormat.Of(UnalignedEnabled));
         yield return new(K.AlignedCheckpointTimeout, SettingFormat.Of(AlignedCheckpointTimeout));
+        yield return new(K.LeaseAcquireTimeout, SettingFormat.Of(LeaseAcquireTimeout));
     }
 
     /// <summary>Zero means disabled, as in Flink; so does an empty value (an override that clears the key).</summary>

@@ -19,6 +19,9 @@ internal static class ConfigurationKeys
     public const string UnalignedEnabled = "execution.checkpointing.unaligned.enabled";
     public const string AlignedCheckpointTimeout = "execution.checkpointing.aligned-checkpoint-timeout";
 
+    /// <summary>Weir's own key: Flink's coordinator is fenced by its high-availability services, not by a storage lease.</summary>
+    public const string LeaseAcquireTimeout = "execution.checkpointing.lease-acquire-timeout";
+
     public const string StateBackendType = "state.backend.type";
     public const string PeriodicMaterializeInterval = "state.changelog.periodic-materialize.interval";
 

@@ -23,6 +23,7 @@ public sealed class WeirOptionsDefaultsTests
         Assert.False(checkpointing.Incremental);
         Assert.False(checkpointing.UnalignedEnabled);
         Assert.Equal(TimeSpan.Zero, checkpointing.AlignedCheckpointTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), checkpointing.LeaseAcquireTimeout);
     }
 
     [Fact]
@@ -102,6 +103,7 @@ public sealed class WeirOptionsDefaultsTests
             ("execution.checkpointing.incremental", "true"),
             ("execution.checkpointing.unaligned.enabled", "True"),
             ("execution.checkpointing.aligned-checkpoint-timeout", "5s"),
+            ("execution.checkpointing.lease-acquire-timeout", "90s"),
             ("state.backend.type", "HashMap"),
             ("state.changelog.periodic-materialize.interval", "1h"),
             ("state.changelog.max-delta-chain-length", "4"),
@@ -139,6 +141,7 @@ public sealed class WeirOptionsDefaultsTests
         Assert.True(options.Checkpointing.Incremental);
         Assert.True(options.Checkpointing.UnalignedEnabled);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Checkpointing.AlignedCheckpointTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.Checkpointing.LeaseAcquireTimeout);
         Assert.Equal("hashmap", options.State.BackendType);
         Assert.Equal(TimeSpan.FromHours(1), options.State.PeriodicMaterializeInterval);
         Assert.Equal(4, options.State.MaxDeltaChainLength);

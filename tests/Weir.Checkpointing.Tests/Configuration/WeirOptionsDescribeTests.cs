@@ -27,6 +27,7 @@ public sealed class WeirOptionsDescribeTests
                 new("execution.checkpointing.incremental", "false"),
                 new("execution.checkpointing.unaligned.enabled", "false"),
                 new("execution.checkpointing.aligned-checkpoint-timeout", "0ms"),
+                new("execution.checkpointing.lease-acquire-timeout", "1min"),
                 new("state.backend.type", "hashmap"),
                 new("state.changelog.periodic-materialize.interval", "10min"),
                 new("state.changelog.max-delta-chain-length", "8"),

@@ -27,6 +27,8 @@ public sealed class WeirOptionsValidationTests
         { "execution.checkpointing.incremental", "yes", "expected true or false" },
         { "execution.checkpointing.unaligned.enabled", "1", "expected true or false" },
         { "execution.checkpointing.aligned-checkpoint-timeout", "10 parsecs", Duration + "; 'parsecs' is not a unit (use ns, us, ms, s, min, h or d)" },
+        { "execution.checkpointing.lease-acquire-timeout", "0s", "expected a duration greater than 0" },
+        { "execution.checkpointing.lease-acquire-timeout", "a while", Duration },
         { "state.backend.type", "rocksdb", "only hashmap is available" },
         { "state.backend.type", "", "only hashmap is available" },
         { "state.changelog.periodic-materialize.interval", "0s", "expected a duration greater than 0" },
