@@ -16,6 +16,9 @@ namespace Weir.Checkpointing.Coordinator;
 /// <see cref="CompletedCheckpointStore"/> says which older checkpoints to discard.</item>
 /// <item>A timeout, a decline or a failed write aborts n: tasks are told, its files deleted, and
 /// <see cref="CheckpointFailureManager"/> says whether the job must fail.</item>
+/// <item>Fencing: with a <see cref="CoordinatorLease"/>, the lease is renewed right before each
+/// <c>_metadata</c> write; once it is lost the coordinator stops for good, deletes nothing more,
+/// and fails the job without restart.</item>
 /// </list>
 /// Not thread-safe: the host calls it from one turn at a time (it runs inside a grain).
 /// </summary>
@@ -29,6 +32,7 @@ public sealed class CheckpointCoordinator
     private readonly CheckpointRequestDecider? _decider;
     private readonly CheckpointFailureManager _failures;
     private readonly CompletedCheckpointStore _completed;
+    private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
     private List<TaskKey> _sources = [];
@@ -37,9 +41,11 @@ public sealed class CheckpointCoordinator
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset? _lastCompleted;
     private bool _stopped;
+    private bool _fenced;
 
-    public CheckpointCoordinator(CoordinatorSettings settings, ICheckpointStore store, ICheckpointGateway gateway, TimeProvider clock, ILogger logger)
+    public CheckpointCoordinator(CoordinatorSettings settings, ICheckpointStore store, ICheckpointGateway gateway, TimeProvider clock, ILogger logger, CoordinatorLease? lease = null)
     {
+        _lease = lease;
         _settings = settings;
         _store = store;
         _gateway = gateway;
@@ -74,7 +80,7 @@ public sealed class CheckpointCoordinator
         _plan = plan;
         _sources = [.. plan.Sources];
         _tasksToAcknowledge = [.. plan.TasksToAcknowledge];
-        _stopped = false;
+        _stopped = _fenced;
         NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
         _lastTriggered = null;
     }
@@ -207,11 +213,28 @@ public sealed class CheckpointCoordinator
         return AbortAsync(pending, alignmentAborted ? CheckpointFailureReason.AlignmentAborted : CheckpointFailureReason.DeclinedByTask, $"{task}: {reason}");
     }
 
+    /// <summary>
+    /// The lease was lost (<see cref="CoordinatorLease"/>): another coordinator of the job completes
+    /// checkpoints now. Stops for good, aborting pending checkpoints without deleting any file (the
+    /// files may be the other coordinator's now), and fails the job without restart.
+    /// </summary>
+    public async Task OnLeaseLostAsync(string reason)
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        _fenced = true;
+        await StopAsync(CheckpointFailureReason.LeaseLost);
+        _gateway.FailJobWithoutRestart(reason);
+    }
+
     /// <summary>Applies the retention policy when the job ends: discards retained checkpoints unless they are to be kept.</summary>
     public async Task OnJobTerminatedAsync(bool discardRetained)
     {
         await StopAsync(CheckpointFailureReason.JobStopping);
-        if (!discardRetained)
+        if (!discardRetained || _fenced)
         {
             return;
         }
@@ -229,7 +252,17 @@ public sealed class CheckpointCoordinator
         var path = CheckpointLayout.MetadataPath(plan.JobId, pending.CheckpointId);
         try
         {
+            if (_lease is not null)
+            {
+                await _lease.VerifyAsync();
+            }
+
             await _store.WriteAsync(path, MetadataSerializer.Serialize(metadata), WriteMode.CreateOnly);
+        }
+        catch (CheckpointLeaseException lost)
+        {
+            await OnLeaseLostAsync(lost.Message);
+            return;
         }
         catch (CheckpointFileExistsException exception)
         {
@@ -313,6 +346,11 @@ public sealed class CheckpointCoordinator
     /// <summary>Deletes a checkpoint directory. Failures are logged, never thrown.</summary>
     private async Task DiscardDirectoryAsync(string directory)
     {
+        if (_fenced)
+        {
+            return;
+        }
+
         try
         {
             // _metadata first: a half-deleted checkpoint must never look complete.
@@ -327,7 +365,7 @@ public sealed class CheckpointCoordinator
 
     private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)
     {
-        if (_plan is null || _completed.Retained.Any(c => c.CheckpointId == checkpointId))
+        if (_plan is null || _fenced || _completed.Retained.Any(c => c.CheckpointId == checkpointId))
         {
             return;
         }

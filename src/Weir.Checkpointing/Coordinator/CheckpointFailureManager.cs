@@ -43,6 +43,7 @@ internal sealed class CheckpointFailureManager(int tolerableFailures)
         CheckpointFailureReason.JobRestarting => "aborted because the job is restarting",
         CheckpointFailureReason.JobStopping => "aborted because the job is stopping",
         CheckpointFailureReason.TriggerFailed => "could not be triggered",
+        CheckpointFailureReason.LeaseLost => "aborted because the coordinator lost its lease to another coordinator of the job",
         _ => reason.ToString(),
     };
 }
@@ -73,6 +74,9 @@ public enum CheckpointFailureReason
 
     /// <summary>The sources could not be asked.</summary>
     TriggerFailed,
+
+    /// <summary>The coordinator lost its lease (fencing): another coordinator of the job took over.</summary>
+    LeaseLost,
 }
 
 /// <summary>The failure manager's verdict.</summary>

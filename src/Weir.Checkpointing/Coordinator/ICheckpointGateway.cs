@@ -19,4 +19,11 @@ public interface ICheckpointGateway
 
     /// <summary>Fails the job: too many checkpoints failed in a row.</summary>
     void FailJob(string reason);
+
+    /// <summary>
+    /// Fails the job for good, without asking the restart strategy: the coordinator lost its lease
+    /// to another coordinator of the job, and a restart would only race it. Hosts implement it;
+    /// the default (for gateways written before fencing) fails the job through <see cref="FailJob"/>.
+    /// </summary>
+    void FailJobWithoutRestart(string reason) => FailJob(reason);
 }
