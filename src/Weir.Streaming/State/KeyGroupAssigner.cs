@@ -86,7 +86,10 @@ public static class StableKeyHash<TKey>
 
         if (type.IsEnum)
         {
-            return key => (uint)Convert.ToInt64(key, System.Globalization.CultureInfo.InvariantCulture);
+            // A ulong enum can exceed Int64; its low 32 bits are the same either way, so no other key group moves.
+            return Enum.GetUnderlyingType(type) == typeof(ulong)
+                ? key => (uint)Convert.ToUInt64(key, System.Globalization.CultureInfo.InvariantCulture)
+                : key => (uint)Convert.ToInt64(key, System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var serializer = Serializers.Get<TKey>();

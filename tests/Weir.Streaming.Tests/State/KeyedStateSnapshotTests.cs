@@ -1,0 +1,235 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Checkpointing.Recovery;
+using Weir.Storage;
+using Weir.Storage.InMemory;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Tests.State;
+
+/// <summary>
+/// Copy-on-write snapshots: what a snapshot writes is the state at capture time, whatever the task
+/// did to its state between capture and write, and it restores exactly.
+/// </summary>
+public sealed class KeyedStateSnapshotTests
+{
+    private const int MaxParallelism = 128;
+    private static readonly KeyGroupRange All = new(0, MaxParallelism);
+
+    private readonly InMemoryCheckpointStore _store = new(new ManualTimeProvider());
+
+    [Fact]
+    public async Task A_restored_snapshot_equals_the_state_at_capture_time_not_the_state_after_later_writes()
+    {
+        for (var seed = 0; seed < 300; seed++)
+        {
+            var random = new Random(seed);
+            var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+            var model = new StateModel();
+            var log = new List<string>();
+            for (var i = random.Next(0, 60); i > 0; i--)
+            {
+                log.Add(model.ApplyRandom(random, live));
+            }
+
+            using var first = live.Backend.Snapshot();
+            var atFirst = model.Clone();
+            log.Add("-- snapshot 1");
+            for (var i = random.Next(0, 60); i > 0; i--)
+            {
+                log.Add(model.ApplyRandom(random, live));
+            }
+
+            // A second snapshot pinned while the first is still unwritten.
+            using var second = live.Backend.Snapshot();
+            var atSecond = model.Clone();
+            log.Add("-- snapshot 2");
+            for (var i = random.Next(0, 60); i > 0; i--)
+            {
+                log.Add(model.ApplyRandom(random, live));
+            }
+
+            var context = $"seed {seed} after [{string.Join("; ", log)}]";
+            atFirst.AssertMatches(await RestoreAsync(first, $"job/chk-1/op-{seed}", registerFirst: seed % 2 == 0), $"{context}, snapshot 1");
+            atSecond.AssertMatches(await RestoreAsync(second, $"job/chk-2/op-{seed}", registerFirst: seed % 2 == 1), $"{context}, snapshot 2");
+            model.AssertMatches(live, $"{context}, live state");
+        }
+    }
+
+    [Fact]
+    public async Task Writes_after_the_snapshot_is_written_and_released_go_on_and_a_new_snapshot_sees_them()
+    {
+        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+        var model = new StateModel();
+        var random = new Random(1);
+        for (var i = 0; i < 50; i++)
+        {
+            model.ApplyRandom(random, live);
+        }
+
+        using (var snapshot = live.Backend.Snapshot())
+        {
+            await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            model.ApplyRandom(random, live);
+        }
+
+        using var next = live.Backend.Snapshot();
+        model.AssertMatches(await RestoreAsync(next, "job/chk-2/op", registerFirst: true), "second snapshot");
+    }
+
+    [Fact]
+    public async Task An_empty_backend_snapshots_to_no_file_and_restores_empty()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, MaxParallelism);
+        StateModel.States.Register(backend);
+
+        using var snapshot = backend.Snapshot();
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        Assert.True(snapshot.IsEmpty);
+        Assert.Empty(handle.KeyGroups);
+        Assert.Equal(All, handle.Range);
+        Assert.Equal(0, _store.Count);
+    }
+
+    [Fact]
+    public async Task Each_key_group_with_state_becomes_one_checksummed_segment_of_one_file()
+    {
+        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+        foreach (var key in StateModel.Keys)
+        {
+            live.Backend.SetCurrentKey(key);
+            live.Value.Update(key);
+        }
+
+        using var snapshot = live.Backend.Snapshot();
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        var groups = StateModel.Keys.Select(k => KeyGroupAssigner.KeyGroupFor(k, MaxParallelism)).Distinct().Order();
+        Assert.Equal(groups, handle.KeyGroups.Select(g => g.KeyGroup));
+        var file = await _store.ReadAllBytesAsync("job/chk-1/op");
+        var segments = handle.KeyGroups.Select(g => Assert.Single(g.Segments)).ToArray();
+        Assert.All(segments, s => Assert.Equal(("job/chk-1/op", SegmentKind.Full), (s.Path, s.Kind)));
+        Assert.Equal(file.Length, segments.Sum(s => s.Length));
+        Assert.Equal(Enumerable.Range(0, segments.Length).Select(i => segments.Take(i).Sum(s => s.Length)), segments.Select(s => s.Offset));
+        Assert.All(segments, s => Assert.Equal(Weir.Storage.Checksums.Crc32C.Compute(file.AsSpan((int)s.Offset, (int)s.Length)), s.Checksum));
+    }
+
+    [Fact]
+    public async Task A_snapshot_restored_at_a_higher_parallelism_gives_each_subtask_exactly_its_key_groups()
+    {
+        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+        var model = new StateModel();
+        var random = new Random(5);
+        for (var i = 0; i < 200; i++)
+        {
+            model.ApplyRandom(random, live);
+        }
+
+        using var snapshot = live.Backend.Snapshot();
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+        var operatorState = new OperatorStateSnapshot("op", "Op", 1, MaxParallelism, [new SubtaskStateSnapshot(0, handle, [])]);
+
+        const int parallelism = 3;
+        var restoredKeys = new List<string>();
+        for (var subtask = 0; subtask < parallelism; subtask++)
+        {
+            var assignment = StateAssignment.Assign(operatorState, parallelism, MaxParallelism, subtask);
+            var backend = new HeapKeyedStateBackend<string>(assignment.Range, MaxParallelism);
+            var states = StateModel.States.Register(backend);
+
+            await KeyedStateRestore.RestoreAsync(_store, backend, assignment.KeyGroups, CancellationToken.None);
+
+            model.AssertMatches(states, $"subtask {subtask} of {parallelism}");
+            restoredKeys.AddRange(StateModel.Keys.Where(k => assignment.Range.Contains(KeyGroupAssigner.KeyGroupFor(k, MaxParallelism))));
+        }
+
+        Assert.Equal(StateModel.Keys.Order(), restoredKeys.Order());
+    }
+
+    [Fact]
+    public void Restoring_a_key_group_outside_the_backends_range_is_refused()
+    {
+        var backend = new HeapKeyedStateBackend<string>(new KeyGroupRange(10, 20), MaxParallelism);
+
+        var error = Assert.Throws<InvalidOperationException>(() => backend.RestoreKeyGroup(20, [0]));
+
+        Assert.Contains("Restored key group 20 is outside this subtask's range [10, 20)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_corrupted_byte_in_a_state_file_fails_restore_naming_the_file_and_the_key_group()
+    {
+        var (handle, bytes) = await WriteSampleAsync("job/chk-1/op");
+        var target = handle.KeyGroups[handle.KeyGroups.Count / 2];
+        var segment = target.Segments[0];
+        for (var offset = segment.Offset; offset < segment.Offset + segment.Length; offset++)
+        {
+            var corrupt = bytes.ToArray();
+            corrupt[offset] ^= 0x10;
+            await _store.WriteAsync("job/chk-1/op", corrupt, WriteMode.Overwrite);
+            var backend = new HeapKeyedStateBackend<string>(All, MaxParallelism);
+
+            var error = await Assert.ThrowsAsync<CorruptCheckpointException>(() => KeyedStateRestore.RestoreAsync(_store, backend, handle.KeyGroups, CancellationToken.None));
+
+            Assert.Equal("memory://default/job/chk-1/op", error.Path);
+            Assert.Contains($"key group {target.KeyGroup} does not match its checksum", error.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_truncated_state_file_fails_restore_naming_the_file_and_the_key_group()
+    {
+        var (handle, bytes) = await WriteSampleAsync("job/chk-1/op");
+        await _store.WriteAsync("job/chk-1/op", bytes.AsMemory(0, bytes.Length - 1), WriteMode.Overwrite);
+        var last = handle.KeyGroups[^1];
+
+        var error = await Assert.ThrowsAsync<CorruptCheckpointException>(() =>
+            KeyedStateRestore.RestoreAsync(_store, new HeapKeyedStateBackend<string>(All, MaxParallelism), handle.KeyGroups, CancellationToken.None));
+
+        Assert.Equal("memory://default/job/chk-1/op", error.Path);
+        Assert.Contains($"key group {last.KeyGroup} spans bytes", error.Message);
+        Assert.Contains("truncated", error.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_state_file_fails_restore_naming_it()
+    {
+        var (handle, _) = await WriteSampleAsync("job/chk-1/op");
+        await _store.DeleteAsync("job/chk-1/op");
+
+        var error = await Assert.ThrowsAsync<CorruptCheckpointException>(() =>
+            KeyedStateRestore.RestoreAsync(_store, new HeapKeyedStateBackend<string>(All, MaxParallelism), handle.KeyGroups, CancellationToken.None));
+
+        Assert.Equal("memory://default/job/chk-1/op", error.Path);
+        Assert.Contains("the state file is missing", error.Message);
+    }
+
+    private async Task<(KeyedStateHandle Handle, byte[] Bytes)> WriteSampleAsync(string path)
+    {
+        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+        var model = new StateModel();
+        var random = new Random(3);
+        for (var i = 0; i < 100; i++)
+        {
+            model.ApplyRandom(random, live);
+        }
+
+        using var snapshot = live.Backend.Snapshot();
+        var handle = await snapshot.WriteAsync(_store, path, CancellationToken.None);
+        return (handle, await _store.ReadAllBytesAsync(path));
+    }
+
+    /// <summary>Writes <paramref name="snapshot"/> and restores it into a fresh backend (states registered before or after the restore).</summary>
+    private async Task<StateModel.States> RestoreAsync(KeyedStateSnapshot snapshot, string path, bool registerFirst)
+    {
+        var handle = await snapshot.WriteAsync(_store, path, CancellationToken.None);
+        var backend = new HeapKeyedStateBackend<string>(All, MaxParallelism);
+        var states = registerFirst ? StateModel.States.Register(backend) : null;
+        await KeyedStateRestore.RestoreAsync(_store, backend, handle.KeyGroups, CancellationToken.None);
+        return states ?? StateModel.States.Register(backend);
+    }
+}
