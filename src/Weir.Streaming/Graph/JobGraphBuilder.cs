@@ -114,7 +114,18 @@ internal static class JobGraphBuilder
 
         if (ordered.Count < transformations.Count)
         {
-            var cyclic = transformations.Where(t => remainingInputs[t] > 0).Select(t => t.ToString());
+            // Left over are the operators on a cycle and those downstream of one: drop the latter
+            // (repeatedly, those no left-over operator reads from) so the message names the cycle.
+            var left = transformations.Where(t => remainingInputs[t] > 0).ToHashSet();
+            Transformation[] unread;
+            do
+            {
+                unread = [.. left.Where(t => !left.Any(c => c.Inputs.Any(e => e.Source == t)))];
+                left.ExceptWith(unread);
+            }
+            while (unread.Length > 0);
+
+            var cyclic = transformations.Where(left.Contains).Select(t => t.ToString());
             throw new JobGraphException($"The job graph has a cycle through operators {string.Join(", ", cyclic)}: a dataflow must be acyclic.");
         }
 
