@@ -114,7 +114,12 @@ internal static class BuiltInSerializers
 internal sealed class EnumSerializer<T> : ISerializer<T>
     where T : struct, Enum
 {
-    public void Write(DataWriter writer, T value) => writer.WriteVarInt64(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
+    // A ulong enum can exceed Int64: its bits are written as a long (unchanged for every value that fits).
+    private static readonly bool IsUInt64 = Enum.GetUnderlyingType(typeof(T)) == typeof(ulong);
+
+    public void Write(DataWriter writer, T value) => writer.WriteVarInt64(IsUInt64
+        ? unchecked((long)Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture))
+        : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
 
     public T Read(ref DataReader reader) => (T)Enum.ToObject(typeof(T), reader.ReadVarInt64());
 }
