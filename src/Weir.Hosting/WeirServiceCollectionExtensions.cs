@@ -17,6 +17,8 @@ public static class WeirServiceCollectionExtensions
     /// Adds a silo with Weir's job grains, reading Flink's keys from the <c>Weir</c> section of
     /// <paramref name="configuration"/>. A bad value throws <see cref="WeirConfigurationException"/>
     /// here, naming the key, the value and what is allowed. Submit jobs with <see cref="WeirJobClient"/>.
+    /// <c>execution.checkpointing.dir</c> may be a local path, a <c>file://</c> URI or an Azure Blob
+    /// URL (<see cref="BlobCheckpointStoreProvider"/>, with the credentials of <c>azure.storage.*</c>).
     /// </summary>
     public static WeirSiloBuilder AddWeir(this IServiceCollection services, IConfiguration configuration, Action<SiloOptions>? configureSilo = null)
     {
@@ -34,6 +36,8 @@ public static class WeirServiceCollectionExtensions
         services.TryAddSingleton<JobRegistry>();
         services.TryAddSingleton(_ => new ChannelRegistry());
         services.TryAddSingleton<ICheckpointStoreFactory, CheckpointStoreFactory>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICheckpointStoreProvider, BlobCheckpointStoreProvider>(
+            provider => new BlobCheckpointStoreProvider(provider.GetRequiredService<WeirOptions>().AzureStorage, provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())));
         services.TryAddSingleton<WeirJobClient>();
         return services.AddWeirSilo(configureSilo).AddGrains(typeof(JobMasterGrain).Assembly);
     }

@@ -11,6 +11,9 @@ public enum FailurePoint
 
     /// <summary>While a subtask restores its state after a restart.</summary>
     Restore,
+
+    /// <summary>While a subtask closes its operators at the end of its input.</summary>
+    Close,
 }
 
 /// <summary>
@@ -23,7 +26,7 @@ public sealed class FailureInjector(IReadOnlyList<(string Uid, int Parallelism)>
 {
     private readonly object _lock = new();
     private readonly Random _random = new(seed);
-    private readonly List<(FailurePoint Point, string Uid, int Subtask)> _armed = [];
+    private readonly List<Armed> _armed = [];
     private volatile bool _anyArmed;
     private int _injected;
     private int _turn;
@@ -44,20 +47,23 @@ public sealed class FailureInjector(IReadOnlyList<(string Uid, int Parallelism)>
             var subtask = _random.Next(parallelism);
             if (point == FailurePoint.Restore)
             {
-                _armed.Add((FailurePoint.Process, uid, subtask));
+                _armed.Add(new Armed(FailurePoint.Process, uid, subtask, 0));
             }
 
-            _armed.Add((point, uid, subtask));
+            _armed.Add(new Armed(point, uid, subtask, 0));
             _anyArmed = true;
         }
     }
 
-    /// <summary>Arms a failure at a given point and subtask (tests).</summary>
-    public void Arm(FailurePoint point, string uid, int subtask)
+    /// <summary>
+    /// Arms a failure at a given point and subtask, active once that subtask has taken
+    /// <paramref name="afterCheckpoints"/> more snapshots (failures "at a set checkpoint count").
+    /// </summary>
+    public void Arm(FailurePoint point, string uid, int subtask, int afterCheckpoints = 0)
     {
         lock (_lock)
         {
-            _armed.Add((point, uid, subtask));
+            _armed.Add(new Armed(point, uid, subtask, afterCheckpoints));
             _anyArmed = true;
         }
     }
@@ -72,9 +78,19 @@ public sealed class FailureInjector(IReadOnlyList<(string Uid, int Parallelism)>
 
         lock (_lock)
         {
-            var index = _armed.IndexOf((point, uid, subtask));
-            if (index < 0 || (point == FailurePoint.Restore && _armed.Contains((FailurePoint.Process, uid, subtask))))
+            var index = _armed.FindIndex(a => a.Point == point && a.Uid == uid && a.Subtask == subtask && a.Remaining == 0);
+            var waitsForProcessFailure = point == FailurePoint.Restore && _armed.Any(a => a.Point == FailurePoint.Process && a.Uid == uid && a.Subtask == subtask);
+            if (index < 0 || waitsForProcessFailure)
             {
+                if (point == FailurePoint.Snapshot)
+                {
+                    // This snapshot passes: armed failures of the subtask are one checkpoint closer.
+                    foreach (var armed in _armed.Where(a => a.Uid == uid && a.Subtask == subtask && a.Remaining > 0))
+                    {
+                        armed.Remaining--;
+                    }
+                }
+
                 return;
             }
 
@@ -85,6 +101,18 @@ public sealed class FailureInjector(IReadOnlyList<(string Uid, int Parallelism)>
 
         throw new InjectedFailureException($"Injected failure #{Injected} at {point} in {uid}#{subtask}.");
     }
+}
+
+internal sealed class Armed(FailurePoint point, string uid, int subtask, int remaining)
+{
+    public FailurePoint Point { get; } = point;
+
+    public string Uid { get; } = uid;
+
+    public int Subtask { get; } = subtask;
+
+    /// <summary>Snapshots of the subtask still to pass before the failure is live.</summary>
+    public int Remaining { get; set; } = remaining;
 }
 
 /// <summary>A failure thrown on purpose by <see cref="FailureInjector"/>.</summary>

@@ -51,3 +51,8 @@ internal sealed class TestSilo : IAsyncDisposable
         }
     }
 }
+
+internal static class ServiceProviderExtensions
+{
+    public static Weir.Grains.IGrainFactory GetGrainFactory(this IServiceProvider services) => services.GetRequiredService<Weir.Grains.IGrainFactory>();
+}

@@ -1,18 +1,28 @@
 using Microsoft.Extensions.Logging;
 using Weir.Checkpointing.Coordinator;
 using Weir.Checkpointing.Metadata;
+using Weir.Checkpointing.Recovery;
 using Weir.Grains;
 using Weir.Hosting.Storage;
+using Weir.Storage;
 
 namespace Weir.Hosting.Grains;
 
 /// <summary>
 /// Hosts a job's <see cref="CheckpointCoordinator"/> and drives it with a timer. Messages from
 /// other attempts are ignored: only the current attempt's subtasks can acknowledge.
+/// Fencing (<see cref="CoordinatorLease"/>): coordination starts only once the job's lease is
+/// held; until then a timer retries acquisition (each try one turn, so the grain keeps answering),
+/// and giving up fails the job without restart. While held, a timer renews the lease; a lost
+/// lease stops the coordinator. The lease is released when the job terminates.
 /// </summary>
 internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores, ILoggerFactory loggers) : Grain, ICheckpointCoordinatorGrain
 {
     private CheckpointCoordinator? _coordinator;
+    private CoordinatorLease? _lease;
+    private Gateway? _gateway;
+    private CoordinatorStart? _start;
+    private IDisposable? _leaseTimer;
     private IDisposable? _ticker;
     private int _attempt = -1;
     private HashSet<TaskKey> _finished = [];
@@ -23,8 +33,10 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         if (_coordinator is null)
         {
             _finalStats = null;
-            var gateway = new Gateway(GrainFactory, GetPrimaryKeyString(), () => _attempt);
-            _coordinator = new CheckpointCoordinator(start.Settings, stores.Open(start.CheckpointDirectory), gateway, TimeProvider, loggers.CreateLogger<CheckpointCoordinator>());
+            _gateway = new Gateway(GrainFactory, GetPrimaryKeyString(), () => _attempt);
+            var store = stores.Open(start.CheckpointDirectory);
+            _lease = new CoordinatorLease(store, GetPrimaryKeyString(), start.Lease ?? CoordinatorLeaseSettings.Default, TimeProvider, loggers.CreateLogger<CoordinatorLease>());
+            _coordinator = new CheckpointCoordinator(start.Settings, store, _gateway, TimeProvider, loggers.CreateLogger<CheckpointCoordinator>(), _lease);
             if (start.Restored is { } restored)
             {
                 _coordinator.AddRestored(restored, start.ClaimRestored);
@@ -37,8 +49,17 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
         _attempt = start.Attempt;
         _finished = [];
-        _coordinator.Start(start.Plan, start.FirstCheckpointId);
+        _start = start;
         DelayDeactivation(Timeout.InfiniteTimeSpan);
+        if (_lease!.IsHeld)
+        {
+            _coordinator.Start(start.Plan, start.FirstCheckpointId);
+        }
+        else if (_leaseTimer is null)
+        {
+            await AcquireLeaseAsync();
+        }
+
         if (_ticker is null && start.Settings.Interval is { } interval)
         {
             var period = TimeSpan.FromTicks(Math.Clamp(interval.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
@@ -67,16 +88,73 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
     {
         _ticker?.Dispose();
         _ticker = null;
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
         if (_coordinator is not null)
         {
             await _coordinator.OnJobTerminatedAsync(discardRetained);
             _finalStats = _coordinator.Statistics.Snapshot();
         }
 
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync();
+        }
+
         // A later run of the same job id starts with a new coordinator.
         _coordinator = null;
+        _lease = null;
+        _start = null;
         _attempt = -1;
         DelayDeactivation(TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// One try at the lease. Held: renew it periodically and start coordinating, after any
+    /// checkpoint another coordinator completed while this one waited. Not yet: try again on the
+    /// retry timer. Given up: fail the job without restart.
+    /// </summary>
+    private async Task AcquireLeaseAsync()
+    {
+        if (_lease is not { } lease || _coordinator is null || _start is not { } start)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!await lease.TryAcquireAsync())
+            {
+                _leaseTimer ??= RegisterGrainTimer(_ => AcquireLeaseAsync(), lease.Settings.RetryInterval, lease.Settings.RetryInterval);
+                return;
+            }
+        }
+        catch (CheckpointLeaseException exception)
+        {
+            StopLeaseTimer();
+            _gateway!.FailJobWithoutRestart(exception.Message);
+            return;
+        }
+
+        StopLeaseTimer();
+        _leaseTimer = RegisterGrainTimer(_ => RenewLeaseAsync(), lease.Settings.RenewInterval, lease.Settings.RenewInterval);
+        var existing = await CheckpointLocator.ListCheckpointIdsAsync(stores.Open(start.CheckpointDirectory), GetPrimaryKeyString());
+        _coordinator.Start(start.Plan, Math.Max(start.FirstCheckpointId, existing.Count == 0 ? 1 : existing[0] + 1));
+    }
+
+    private async Task RenewLeaseAsync()
+    {
+        if (_lease is { } lease && _coordinator is { } coordinator && !await lease.RenewAsync() && lease.LostMessage is { } lost)
+        {
+            StopLeaseTimer();
+            await coordinator.OnLeaseLostAsync(lost);
+        }
+    }
+
+    private void StopLeaseTimer()
+    {
+        _leaseTimer?.Dispose();
+        _leaseTimer = null;
     }
 
     /// <summary>The coordinator's calls into the job, as grain calls.</summary>
@@ -93,6 +171,9 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
         public void FailJob(string reason) =>
             _ = grains.GetGrain<IJobMasterGrain>(jobId).FailJobAsync(reason).ContinueWith(Observe, TaskScheduler.Default);
+
+        public void FailJobWithoutRestart(string reason) =>
+            _ = grains.GetGrain<IJobMasterGrain>(jobId).FailJobWithoutRestartAsync(reason).ContinueWith(Observe, TaskScheduler.Default);
 
         private ISubtaskGrain Subtask(TaskKey task) => grains.GetGrain<ISubtaskGrain>(JobGrainKeys.Subtask(jobId, task));
 

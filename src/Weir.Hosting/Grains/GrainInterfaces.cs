@@ -29,6 +29,12 @@ public interface IJobMasterGrain : IGrainWithStringKey
 
     /// <summary>The coordinator gave up: too many failed checkpoints.</summary>
     Task FailJobAsync(string reason);
+
+    /// <summary>
+    /// Fails the job for good, without restart: its checkpoint coordinator lost (or could not
+    /// take) its lease to another coordinator of the job. Retained checkpoints are kept.
+    /// </summary>
+    Task FailJobWithoutRestartAsync(string reason);
 }
 
 /// <summary>The checkpoint coordinator of one job (key: job id). See <see cref="CheckpointCoordinator"/>.</summary>
@@ -84,8 +90,8 @@ public interface ISubtaskGrain : IGrainWithStringKey
     Task<SubtaskMetrics> GetMetricsAsync();
 }
 
-/// <summary>What the coordinator needs for an attempt.</summary>
-public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, long FirstCheckpointId, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory);
+/// <summary>What the coordinator needs for an attempt; <paramref name="Lease"/> null for <see cref="CoordinatorLeaseSettings.Default"/>.</summary>
+public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, long FirstCheckpointId, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory, CoordinatorLeaseSettings? Lease = null);
 
 /// <summary>A subtask's figures.</summary>
 public sealed record SubtaskMetrics(TaskKey Task, int Attempt, TaskState State, long RecordsIn, long RecordsOut);

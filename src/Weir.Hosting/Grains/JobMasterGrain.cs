@@ -146,6 +146,21 @@ internal sealed partial class JobMasterGrain(
 
     public Task FailJobAsync(string reason) => _state == JobState.Running ? FailoverAsync(reason) : Task.CompletedTask;
 
+    public async Task FailJobWithoutRestartAsync(string reason)
+    {
+        if (_state is not (JobState.Running or JobState.Restarting))
+        {
+            return;
+        }
+
+        // Fenced: another coordinator of this job owns its checkpoints now, so none are discarded.
+        _state = JobState.Failed;
+        _failureCause = reason;
+        await CancelAttemptAsync();
+        await Coordinator.OnJobTerminatedAsync(discardRetained: false);
+        Log.Ended(logger, JobId, _state, reason);
+    }
+
     private bool IsTerminal => _state is JobState.Finished or JobState.Canceled or JobState.Failed;
 
     private async Task FailoverAsync(string cause)
@@ -189,7 +204,7 @@ internal sealed partial class JobMasterGrain(
         _state = JobState.Running;
         var checkpoint = restore?.Checkpoint;
         var restoreLocation = restore is { } r && r.StoreRoot != Options.Checkpointing.Directory ? r.StoreRoot : null;
-        var taskOptions = new TaskOptions(TaskOptions.Default.BatchSize, Options.Pipeline.BufferTimeout);
+        var taskOptions = new TaskOptions(TaskOptions.Default.BatchSize, Options.Pipeline.BufferTimeout, FinalCheckpoint: Options.Checkpointing.IsEnabled);
         var deployments = Graph.Vertices.SelectMany(vertex => Enumerable.Range(0, vertex.Parallelism).Select(index => new TaskDeployment(
             JobId,
             attempt,
@@ -217,7 +232,8 @@ internal sealed partial class JobMasterGrain(
             Options.Checkpointing.TolerableFailedCheckpoints,
             Options.Checkpointing.NumRetained);
         var claim = Options.StateRecovery.ClaimMode == RecoveryClaimMode.Claim && _initialRestore is { } initial && initial.StoreRoot == Options.Checkpointing.Directory;
-        await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint, claim, settings, Options.Checkpointing.Directory));
+        var lease = CoordinatorLeaseSettings.Default with { AcquireTimeout = Options.Checkpointing.LeaseAcquireTimeout };
+        await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
         Log.Deployed(logger, JobId, attempt, Graph.Tasks().Count(), checkpoint?.CheckpointId);
     }
 

@@ -41,6 +41,8 @@ public sealed class StreamTask : ITaskServices
     private WatermarkValve? _valve;
     private SubtaskCheckpointer? _checkpointer;
     private long _lastFlush;
+    private bool _endOfData;
+    private long? _finalCheckpoint;
 
     public StreamTask(
         TaskDeployment deployment,
@@ -141,6 +143,12 @@ public sealed class StreamTask : ITaskServices
 
             if (State == TaskState.Finishing)
             {
+                // Everything is sent: close the operators (a failure here fails the task, as in Flink).
+                foreach (var op in _chain)
+                {
+                    op.Close();
+                }
+
                 State = TaskState.Finished;
                 _host.ReportFinished();
                 return false;
@@ -166,11 +174,25 @@ public sealed class StreamTask : ITaskServices
             return;
         }
 
+        if (_endOfData)
+        {
+            _finalCheckpoint ??= checkpointId;
+        }
+
         Guard(() => _checkpointer!.Checkpoint(new CheckpointBarrier(checkpointId, timestamp, kind), sendBarrier: State == TaskState.Running));
     }
 
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> completed.</summary>
-    public void NotifyCheckpointComplete(long checkpointId) => Guard(() => _checkpointer?.NotifyComplete(checkpointId));
+    public void NotifyCheckpointComplete(long checkpointId) => Guard(() =>
+    {
+        _checkpointer?.NotifyComplete(checkpointId);
+        if (_finalCheckpoint <= checkpointId)
+        {
+            // Everything this source emitted is in a completed checkpoint: now the stream may end.
+            EndInput();
+            _host.RequestDefaultAction();
+        }
+    });
 
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> was aborted.</summary>
     public void NotifyCheckpointAborted(long checkpointId) => Guard(() =>
@@ -186,7 +208,7 @@ public sealed class StreamTask : ITaskServices
     /// <summary>Stops the task: no more processing; operators are closed; pending snapshots are dropped.</summary>
     public void Cancel()
     {
-        if (State is TaskState.Canceled or TaskState.Failed)
+        if (State is TaskState.Canceled or TaskState.Failed or TaskState.Finished)
         {
             return;
         }
@@ -198,7 +220,7 @@ public sealed class StreamTask : ITaskServices
 
     private bool PollSource()
     {
-        if (State != TaskState.Running)
+        if (State != TaskState.Running || _endOfData)
         {
             return false;
         }
@@ -213,6 +235,13 @@ public sealed class StreamTask : ITaskServices
                 _host.Schedule(status.RetryAfter, _host.RequestDefaultAction);
                 return false;
             default:
+                Flush();
+                if (_deployment.Options.FinalCheckpoint)
+                {
+                    _endOfData = true;
+                    return false;
+                }
+
                 EndInput();
                 return true;
         }
@@ -403,6 +432,7 @@ public sealed class StreamTask : ITaskServices
         _host.ReportFailure(exception);
     }
 
+    /// <summary>Closes operators after a cancel or failure; their errors are secondary to what stopped the task.</summary>
     private void CloseOperators()
     {
         foreach (var op in _chain)

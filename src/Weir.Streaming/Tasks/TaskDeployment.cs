@@ -15,10 +15,14 @@ public sealed record TaskDeployment(
     string? RestoreLocation,
     TaskOptions Options);
 
-/// <summary>Data-plane settings of a task.</summary>
-public sealed record TaskOptions(int BatchSize, TimeSpan BufferTimeout)
+/// <summary>
+/// Data-plane settings of a task. With <paramref name="FinalCheckpoint"/> (checkpointing on), a
+/// source that reached the end of its input waits for a checkpoint taken after that point to
+/// complete before it ends the stream, so sinks commit everything exactly once (Flink's FLIP-147).
+/// </summary>
+public sealed record TaskOptions(int BatchSize, TimeSpan BufferTimeout, bool FinalCheckpoint = true)
 {
-    /// <summary>1,024 records per batch; partial batches flushed after 100 ms.</summary>
+    /// <summary>1,024 records per batch; partial batches flushed after 100 ms; a final checkpoint.</summary>
     public static readonly TaskOptions Default = new(1024, TimeSpan.FromMilliseconds(100));
 }
 
