@@ -13,9 +13,9 @@ internal static class CheckpointsCommand
 {
     public static async Task<int> RunAsync(ServerArguments arguments, IConfiguration configuration, TextWriter output)
     {
-        var stores = CheckpointStores.Create(configuration);
         try
         {
+            var stores = CheckpointStores.Create(configuration);
             return arguments.SubVerb == "list"
                 ? await ListAsync(stores.Open(arguments.Directory!), output)
                 : await InspectAsync(stores, arguments.Path!, output);
@@ -119,8 +119,15 @@ internal static class CheckpointsCommand
     };
 }
 
-/// <summary>The store factory for commands that run without a silo.</summary>
+/// <summary>The store factory for commands that run without a silo: local directories, and Azure Blob URLs with the credentials of <c>azure.storage.*</c>.</summary>
 internal static class CheckpointStores
 {
-    public static ICheckpointStoreFactory Create(IConfiguration configuration) => new CheckpointStoreFactory([]);
+    /// <exception cref="WeirConfigurationException">The <c>Weir</c> section has a bad value.</exception>
+    public static ICheckpointStoreFactory Create(IConfiguration configuration)
+    {
+        var options = configuration is IConfigurationRoot root
+            ? WeirOptions.Parse(root, WeirOptions.SectionName)
+            : WeirOptions.Parse(configuration.GetSection(WeirOptions.SectionName));
+        return new CheckpointStoreFactory([new BlobCheckpointStoreProvider(options.AzureStorage)]);
+    }
 }
