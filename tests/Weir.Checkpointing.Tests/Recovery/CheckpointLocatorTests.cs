@@ -16,6 +16,7 @@ public sealed class CheckpointLocatorTests
         await WriteCheckpointAsync(9);
         var corrupt = MetadataSerializer.Serialize(Metadata(10));
         corrupt[^1] ^= 0xFF;
+        await _store.WriteAsync("job/chk-10/count-0", new byte[16], WriteMode.CreateOnly);
         await _store.WriteAsync("job/chk-10/_metadata", corrupt, WriteMode.CreateOnly);
         var reported = new List<(string Path, Exception Error)>();
 
@@ -24,7 +25,7 @@ public sealed class CheckpointLocatorTests
         Assert.Equal(9, latest!.CheckpointId);
         Assert.Equal("job/chk-9/_metadata", latest.MetadataPath);
         var (path, error) = Assert.Single(reported);
-        Assert.Equal("job/chk-10/_metadata", path);
+        Assert.EndsWith("job/chk-10/_metadata", path, StringComparison.Ordinal);
         var corruptError = Assert.IsType<CorruptCheckpointException>(error);
         Assert.Equal("memory://default/job/chk-10/_metadata", corruptError.Path);
     }
@@ -122,8 +123,12 @@ public sealed class CheckpointLocatorTests
         Assert.Contains($"Restore path '{path}' is not valid", error.Message);
     }
 
-    private async Task WriteCheckpointAsync(long id) =>
+    /// <summary>Writes a complete checkpoint: its state file, then its metadata.</summary>
+    private async Task WriteCheckpointAsync(long id)
+    {
+        await _store.WriteAsync($"job/chk-{id}/count-0", new byte[16], WriteMode.CreateOnly);
         await _store.WriteAsync(CheckpointLayout.MetadataPath("job", id), MetadataSerializer.Serialize(Metadata(id)), WriteMode.CreateOnly);
+    }
 
     private static CheckpointMetadata Metadata(long id) => new(id, DateTimeOffset.UnixEpoch, "job", "job", CheckpointKind.Checkpoint,
     [
