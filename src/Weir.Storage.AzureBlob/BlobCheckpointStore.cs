@@ -244,6 +244,14 @@ public sealed class BlobCheckpointStore : ICheckpointStore
             }
             catch (BlobRequestException e) when (e.Status == 409 && e.ErrorCode is "LeaseAlreadyPresent")
             {
+                // A retried acquire whose first answer was lost finds the lease it took: renewing
+                // with the proposed id succeeds only if the active lease is that one.
+                if (await TryRenewAsync(blob, proposed, cancellationToken).ConfigureAwait(false))
+                {
+                    BlobStoreLog.LeaseAcquired(_logger, Location, path, duration.TotalSeconds);
+                    return new BlobLease(_client, _location.Container, blob, path, Location, proposed);
+                }
+
                 throw CheckpointLeaseException.HeldByAnother(path, Location, "the Blob service reports an active lease", e);
             }
             catch (BlobRequestException e) when (e.Status == 404 && attempt == 0)
@@ -274,6 +282,19 @@ public sealed class BlobCheckpointStore : ICheckpointStore
 
         BlobStoreLog.CommitRecovered(_logger, failure.Operation, failure.BlobPath, failure.Status, failure.ErrorCode);
         return new StoredFile(path, properties.Length, properties.LastModified);
+    }
+
+    private async Task<bool> TryRenewAsync(string blob, string leaseId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.RenewLeaseAsync(_location.Container, blob, leaseId, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (BlobRequestException e) when (e.Status is 404 or 409 or 412)
+        {
+            return false;
+        }
     }
 
     private static bool IsAlreadyExists(BlobRequestException e) =>

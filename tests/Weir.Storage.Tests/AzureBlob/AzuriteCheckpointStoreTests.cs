@@ -167,6 +167,22 @@ public sealed class AzuriteCheckpointStoreTests(AzuriteFixture azurite) : Checkp
         await successor.RenewAsync();
     }
 
+    [Fact]
+    public async Task An_acquire_whose_answer_was_lost_gets_the_lease_it_took()
+    {
+        var lose = new LoseFirstAnswerPolicy("Lease Blob");
+        var store = BlobCheckpointStore.Create(
+            azurite.LocationOf(_container, "lost-lease"),
+            azurite.StoreOptions(o => o.Client.AddPolicy(lose, HttpPipelinePosition.BeforeTransport)));
+        await store.WriteAsync("job/x", new byte[1], WriteMode.CreateOnly);
+
+        await using var lease = await store.AcquireLeaseAsync(LeasePath, LeaseDuration);
+
+        Assert.True(lose.Lost, "the first Lease Blob answer was not dropped");
+        await lease.RenewAsync();
+        await Assert.ThrowsAsync<CheckpointLeaseException>(() => store.AcquireLeaseAsync(LeasePath, LeaseDuration));
+    }
+
     [Theory]
     [InlineData(10)]
     [InlineData(61)]

@@ -1,0 +1,48 @@
+using Weir.Hosting.Grains;
+using Weir.Jobs;
+using Weir.Storage.Tests.AzureBlob;
+using Xunit.Abstractions;
+
+namespace Weir.Integration.Tests;
+
+/// <summary>The exactly-once verifier with its checkpoints in Azurite, while subtasks fail on a period.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ExactlyOnceOnAzuriteTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_exactly_once_check_loses_duplicates_and_reorders_nothing_with_checkpoints_in_azurite_under_injected_failures()
+    {
+        await using var silo = await AzuriteSilo.StartAsync(
+            azurite,
+            AzuriteFixture.NewContainerName("exactly-once"),
+            [
+                ("execution.checkpointing.interval", "200ms"),
+                ("execution.checkpointing.num-retained", "2"),
+                ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
+            ]);
+        var parameters = new JobParameters(Parallelism: 2, RecordsPerSecond: 40_000, FailEvery: TimeSpan.FromSeconds(1.5), Seed: 5, Partitions: 8);
+        var (job, run, options) = await silo.SubmitAsync(new ExactlyOnceCheckJob(), parameters, "exactly-once-azurite");
+        var check = (ExactlyOnceCheckJob.Run)run;
+
+        var injection = run.Start(job, TimeProvider.System)!;
+        await Task.Delay(TimeSpan.FromSeconds(9));
+        await injection.DisposeAsync();
+        var final = await silo.StopWithCheckpointAsync(job, TimeSpan.FromSeconds(30));
+        await job.CancelAsync();
+        var status = await job.GetStatusAsync();
+        var verdict = await ExactlyOnceCheckJob.VerifyAsync(new JobReportContext(status, final, silo.Store, options.Checkpointing.Mode), check.Injector.Injected);
+
+        output.WriteLine(verdict.Line(status.Restarts));
+        output.WriteLine($"checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}; final checkpoint {final?.CheckpointId} at {silo.Store.Location}{final?.MetadataPath}");
+        Assert.Equal(JobState.Canceled, status.State);
+        Assert.True(verdict.Complete, "no final checkpoint completed");
+        Assert.StartsWith(azurite.BlobEndpoint.ToString(), silo.Store.Location.ToString());
+        Assert.True(verdict.Records > 10_000, $"only {verdict.Records} records went through");
+        Assert.True(verdict.Failures >= 4, $"only {verdict.Failures} failures were injected");
+        Assert.True(status.Restarts >= 4, $"only {status.Restarts} restarts");
+        Assert.True(status.Checkpoints.Completed >= 5, $"only {status.Checkpoints.Completed} checkpoints completed");
+        Assert.Equal(0, verdict.Lost);
+        Assert.Equal(0, verdict.Duplicated);
+        Assert.Equal(0, verdict.OutOfOrder);
+    }
+}
