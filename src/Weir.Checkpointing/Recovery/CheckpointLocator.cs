@@ -27,11 +27,13 @@ public static class CheckpointLocator
 
             try
             {
-                return await LoadAsync(store, path, cancellationToken);
+                var checkpoint = await LoadAsync(store, path, cancellationToken);
+                await VerifyFilesAsync(store, checkpoint.Metadata, cancellationToken);
+                return checkpoint;
             }
             catch (CorruptCheckpointException exception)
             {
-                onCorrupt?.Invoke(path, exception);
+                onCorrupt?.Invoke(exception.Path, exception);
             }
         }
 
@@ -63,6 +65,34 @@ public static class CheckpointLocator
         var bytes = await store.ReadAllBytesAsync(metadataPath, cancellationToken: cancellationToken);
         var metadata = MetadataSerializer.Deserialize(bytes, $"{store.Location}{metadataPath}");
         return new CompletedCheckpoint(metadata, metadataPath, file.LastModified, TimeSpan.Zero, metadata.StateSize);
+    }
+
+    /// <summary>
+    /// Checks that every state file a checkpoint references exists and is long enough for its
+    /// segments (cheap: sizes only; checksums are verified when the state is read).
+    /// </summary>
+    /// <exception cref="CorruptCheckpointException">Names the first missing or truncated file.</exception>
+    public static async Task VerifyFilesAsync(ICheckpointStore store, CheckpointMetadata checkpoint, CancellationToken cancellationToken = default)
+    {
+        var needed = checkpoint.Operators
+            .SelectMany(o => o.Subtasks)
+            .SelectMany(s => s.KeyedState?.KeyGroups ?? [])
+            .SelectMany(k => k.Segments)
+            .GroupBy(s => s.Path, StringComparer.Ordinal)
+            .Select(g => (Path: g.Key, Length: g.Max(s => s.Offset + s.Length)));
+        foreach (var (path, length) in needed)
+        {
+            var file = await store.GetFileAsync(path, cancellationToken);
+            if (file is null)
+            {
+                throw new CorruptCheckpointException($"{store.Location}{path}", $"the state file of checkpoint {checkpoint.CheckpointId} is missing");
+            }
+
+            if (file.Length < length)
+            {
+                throw new CorruptCheckpointException($"{store.Location}{path}", $"it has {file.Length} bytes but checkpoint {checkpoint.CheckpointId} references {length}: it is truncated");
+            }
+        }
     }
 
     /// <summary>

@@ -21,8 +21,8 @@ public interface IJobMasterGrain : IGrainWithStringKey
     /// <summary>The job's state and figures.</summary>
     Task<JobStatus> GetStatusAsync();
 
-    /// <summary>A subtask of <paramref name="attempt"/> failed.</summary>
-    Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage);
+    /// <summary>A subtask of <paramref name="attempt"/> failed; an <paramref name="unrecoverable"/> failure (a corrupt or mismatched checkpoint) fails the job without restarts.</summary>
+    Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage, bool unrecoverable);
 
     /// <summary>A subtask of <paramref name="attempt"/> finished its input.</summary>
     Task TaskFinishedAsync(int attempt, TaskKey task);

@@ -115,14 +115,14 @@ internal sealed partial class JobMasterGrain(
         return new JobStatus(JobId, _job?.Graph.Name ?? JobId, _state, _attempt, _restarts, sourceRecords, recordsIn, checkpoints, _failureCause, _restoredCheckpointId);
     }
 
-    public async Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage)
+    public async Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage, bool unrecoverable)
     {
         if (attempt != _attempt || _state != JobState.Running)
         {
             return;
         }
 
-        await FailoverAsync($"subtask {task} failed: {errorType}: {errorMessage}");
+        await FailoverAsync($"subtask {task} failed: {errorType}: {errorMessage}", unrecoverable);
     }
 
     public async Task TaskFinishedAsync(int attempt, TaskKey task)
@@ -163,17 +163,19 @@ internal sealed partial class JobMasterGrain(
 
     private bool IsTerminal => _state is JobState.Finished or JobState.Canceled or JobState.Failed;
 
-    private async Task FailoverAsync(string cause)
+    private async Task FailoverAsync(string cause, bool unrecoverable = false)
     {
         _state = JobState.Restarting;
         _failureCause = cause;
         _restartStrategy!.NotifyFailure(new JobFailureException(cause));
         Log.Failover(logger, JobId, _attempt, cause);
         await CancelAttemptAsync();
-        if (!_restartStrategy.CanRestart)
+        if (unrecoverable || !_restartStrategy.CanRestart)
         {
             _state = JobState.Failed;
-            _failureCause = $"{_restartStrategy.GiveUpReason ?? "the restart strategy gave up"}; last failure: {cause}";
+            _failureCause = unrecoverable
+                ? $"{cause} (not restarted: restarting cannot fix it)"
+                : $"{_restartStrategy.GiveUpReason ?? "the restart strategy gave up"}; last failure: {cause}";
             await Coordinator.OnJobTerminatedAsync(DiscardOn(JobState.Failed));
             Log.Ended(logger, JobId, _state, _failureCause);
             return;
@@ -276,7 +278,9 @@ internal sealed partial class JobMasterGrain(
 
         var location = CheckpointLocator.ParseRestorePath(path);
         var restoreStore = stores.Open(location.StoreRoot);
-        return (await CheckpointLocator.LoadAsync(restoreStore, location.MetadataPath), location.StoreRoot);
+        var checkpoint = await CheckpointLocator.LoadAsync(restoreStore, location.MetadataPath);
+        await CheckpointLocator.VerifyFilesAsync(restoreStore, checkpoint.Metadata);
+        return (checkpoint, location.StoreRoot);
     }
 
     /// <summary>Whether retained checkpoints are deleted when the job ends in <paramref name="state"/> (Flink's CheckpointProperties).</summary>

@@ -136,7 +136,8 @@ internal sealed partial class SubtaskGrain(
     {
         var deployment = _deployment!;
         Log.TaskFailed(logger, exception, _task?.Name ?? Key.ToString(), deployment.Attempt);
-        Forget(GrainFactory.GetGrain<IJobMasterGrain>(deployment.JobId).TaskFailedAsync(deployment.Attempt, Key, exception.GetType().Name, exception.Message), "report failure");
+        var unrecoverable = exception is Weir.Checkpointing.Metadata.CorruptCheckpointException or Weir.Checkpointing.Recovery.CheckpointMismatchException;
+        Forget(GrainFactory.GetGrain<IJobMasterGrain>(deployment.JobId).TaskFailedAsync(deployment.Attempt, Key, exception.GetType().Name, exception.Message, unrecoverable), "report failure");
     }
 
     void ITaskHost.ReportFinished()
