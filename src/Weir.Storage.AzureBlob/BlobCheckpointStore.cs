@@ -50,6 +50,12 @@ public sealed class BlobCheckpointStore : ICheckpointStore
     /// <summary>The container the store writes to.</summary>
     public string ContainerName => _location.Container;
 
+    /// <summary>The store's Blob REST client (benchmarks compare raw requests with the store's writes).</summary>
+    internal BlobRestClient Client => _client;
+
+    /// <summary>The blob name of a store path.</summary>
+    internal string BlobNameOf(string path) => _location.BlobName(path);
+
     /// <summary>
     /// Creates a store at <paramref name="location"/>:
     /// <c>https://&lt;account&gt;.blob.core.windows.net/&lt;container&gt;[/&lt;prefix&gt;]</c>, or for
