@@ -38,6 +38,7 @@ public sealed class CheckpointCoordinator
     private List<TaskKey> _sources = [];
     private List<TaskKey> _tasksToAcknowledge = [];
     private CompletedCheckpoint? _restored;
+    private CompletedCheckpoint? _latestSavepoint;
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset? _lastCompleted;
     private bool _stopped;
@@ -63,7 +64,8 @@ public sealed class CheckpointCoordinator
     public CheckpointStatistics Statistics { get; } = new();
 
     /// <summary>The newest completed checkpoint (or, before any completed, the one the job was restored from), or null.</summary>
-    public CompletedCheckpoint? LatestCompleted => _completed.Latest ?? _restored;
+    public CompletedCheckpoint? LatestCompleted =>
+        _latestSavepoint is { } savepoint && savepoint.CheckpointId > (_completed.Latest ?? _restored)?.CheckpointId ? savepoint : _completed.Latest ?? _restored ?? _latestSavepoint;
 
     /// <summary>The retained completed checkpoints, oldest first.</summary>
     public IReadOnlyList<CompletedCheckpoint> Retained => _completed.Retained;
@@ -289,6 +291,18 @@ public sealed class CheckpointCoordinator
         Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now);
         _failures.OnSuccess(completed.CheckpointId);
         _log.Completed(completed.CheckpointId, plan.JobId, completed.Duration.TotalMilliseconds, completed.StateSize);
+
+        if (pending.Kind == CheckpointKind.Savepoint)
+        {
+            // A savepoint belongs to the user: it neither subsumes checkpoints nor is ever discarded here.
+            _latestSavepoint = completed;
+            foreach (var task in _tasksToAcknowledge)
+            {
+                _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
+            }
+
+            return;
+        }
 
         foreach (var older in _pending.Values.Where(p => p.CheckpointId < completed.CheckpointId).ToArray())
         {

@@ -116,7 +116,7 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
             $"[{elapsed.TotalSeconds,6:0.0}s] {status.JobName} {status.State}: {rate,12:N0} records/s ({status.SourceRecords:N0} this attempt) | {checkpoint} | restarts {status.Restarts}");
     }
 
-    /// <summary>Takes one last checkpoint before cancelling, so what the job did is in a checkpoint (Flink's stop-with-savepoint).</summary>
+    /// <summary>Takes a savepoint before cancelling, so what the job did is in a snapshot no retention policy deletes (Flink's stop-with-savepoint).</summary>
     private async Task<CompletedCheckpoint?> StopWithCheckpointAsync(JobHandle handle, WeirOptions options, CancellationToken stopping)
     {
         var coordinator = services.GetRequiredService<IGrainFactory>().GetGrain<ICheckpointCoordinatorGrain>(handle.JobId);
@@ -128,7 +128,7 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
         var deadline = DateTime.UtcNow + options.Checkpointing.Timeout.Add(TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
-            var id = await coordinator.TriggerAsync(CheckpointKind.Checkpoint);
+            var id = await coordinator.TriggerAsync(CheckpointKind.Savepoint);
             if (id is { } triggered)
             {
                 while (DateTime.UtcNow < deadline)
@@ -139,7 +139,6 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
                         return latest;
                     }
 
-                    var stats = await coordinator.GetStatsAsync();
                     if ((await handle.GetStatusAsync()).State != JobState.Running)
                     {
                         break;
