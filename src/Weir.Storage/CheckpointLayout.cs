@@ -38,6 +38,16 @@ public static class CheckpointLayout
     /// <summary><c>&lt;job&gt;/taskowned</c></summary>
     public static string TaskOwnedDirectory(string jobId) => $"{jobId}/{TaskOwnedDirectoryName}";
 
+    /// <summary>True if <paramref name="path"/> is a file directly in a job's <c>shared/</c> directory (<c>&lt;job&gt;/shared/&lt;file&gt;</c>).</summary>
+    public static bool IsSharedFile(string path)
+    {
+        var name = path.LastIndexOf('/');
+        var directory = name < 0 ? -1 : path.LastIndexOf('/', name - 1);
+        return name > 0 && directory >= 0
+            && path.AsSpan(directory + 1, name - directory - 1).SequenceEqual(SharedDirectoryName)
+            && name < path.Length - 1;
+    }
+
     /// <summary>Parses a checkpoint directory name (<c>chk-12</c>) to its id.</summary>
     public static bool TryParseCheckpointDirectory(string name, out long checkpointId)
     {

@@ -1,5 +1,6 @@
 using Weir.Checkpointing.Metadata;
 using Weir.Serialization;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.State;
 
@@ -9,14 +10,19 @@ namespace Weir.Streaming.State;
 /// before it runs user code; state objects read and write the current key's entry.
 ///
 /// Restored state arrives as raw per-state blocks before the operator registers its states;
-/// each block is decoded when the state of that name is registered, with its real types.
+/// each block is decoded when the state of that name is registered, with its real types. A key
+/// group's blocks arrive in chain order (a full block, then deltas) and are applied in that order.
+///
+/// With <see cref="TrackChanges"/> (incremental checkpoints) every table records which keys change,
+/// for <see cref="Changelog.KeyedStateChangelog"/> to write deltas.
 /// </summary>
 internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
     where TKey : notnull
 {
     private readonly Dictionary<string, IStateTable> _tables = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<(int KeyGroupIndex, byte[] Payload)>> _pendingRestore = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(int KeyGroupIndex, SegmentKind Kind, byte[] Payload)>> _pendingRestore = new(StringComparer.Ordinal);
     private int _currentKeyGroupIndex;
+    private bool _tracksChanges;
 
     public HeapKeyedStateBackend(KeyGroupRange range, int maxParallelism)
     {
@@ -59,11 +65,11 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
         new HeapValueState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.DefaultValue);
 
     public IListState<T> GetListState<T>(ListStateDescriptor<T> descriptor) =>
-        new HeapListState<TKey, T>(this, Table<List<T>>(descriptor.Name, static list => [.. list]));
+        new HeapListState<TKey, T>(this, Table(descriptor.Name, new ListValueDelta<T>()));
 
     public IMapState<TMapKey, TMapValue> GetMapState<TMapKey, TMapValue>(MapStateDescriptor<TMapKey, TMapValue> descriptor)
         where TMapKey : notnull =>
-        new HeapMapState<TKey, TMapKey, TMapValue>(this, Table<Dictionary<TMapKey, TMapValue>>(descriptor.Name, static map => new Dictionary<TMapKey, TMapValue>(map)));
+        new HeapMapState<TKey, TMapKey, TMapValue>(this, Table(descriptor.Name, new MapValueDelta<TMapKey, TMapValue>()));
 
     public IReducingState<T> GetReducingState<T>(ReducingStateDescriptor<T> descriptor) =>
         new HeapReducingState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.Reduce);
@@ -72,7 +78,12 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
         new HeapAggregatingState<TKey, TIn, TAcc, TOut>(this, Table<TAcc>(descriptor.Name, copyValue: null), descriptor.Function);
 
     /// <summary>A table registered by name (created on first use; restored blocks are decoded then).</summary>
-    public StateTable<TKey, TValue> Table<TValue>(string name, Func<TValue, TValue>? copyValue)
+    /// <param name="name">The state's name.</param>
+    /// <param name="copyValue">Deep-copies a value for copy-on-write if values are mutable containers; null if values are immutable.</param>
+    public StateTable<TKey, TValue> Table<TValue>(string name, Func<TValue, TValue>? copyValue) => Table(name, ValueDelta<TValue>.Whole(copyValue));
+
+    /// <summary>A table whose values are containers with element-wise changes (lists, maps).</summary>
+    public StateTable<TKey, TValue> Table<TValue>(string name, ValueDelta<TValue> values)
     {
         if (_tables.TryGetValue(name, out var existing))
         {
@@ -80,24 +91,56 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
                 ?? throw new InvalidOperationException($"State '{name}' was registered before with another type; a state name must keep one type.");
         }
 
-        var table = new StateTable<TKey, TValue>(name, Range.Count, copyValue);
+        var table = new StateTable<TKey, TValue>(name, Range.Count, values);
         _tables.Add(name, table);
         if (_pendingRestore.Remove(name, out var blocks))
         {
-            foreach (var (keyGroupIndex, payload) in blocks)
+            foreach (var (keyGroupIndex, kind, payload) in blocks)
             {
-                table.RestoreFull(keyGroupIndex, payload);
+                Restore(table, keyGroupIndex, kind, payload);
             }
+        }
+
+        if (_tracksChanges)
+        {
+            table.TrackChanges();
         }
 
         return table;
     }
 
     /// <inheritdoc />
+    public void TrackChanges()
+    {
+        _tracksChanges = true;
+        foreach (var table in _tables.Values)
+        {
+            table.TrackChanges();
+        }
+    }
+
+    /// <inheritdoc />
     public KeyedStateSnapshot Snapshot() => KeyedStateSnapshot.Capture(Range, _tables.Values);
 
     /// <inheritdoc />
-    public void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block)
+    public void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block) => Restore(keyGroup, block, SegmentKind.Full);
+
+    /// <inheritdoc />
+    public void ApplyKeyGroupDelta(int keyGroup, ReadOnlySpan<byte> block) => Restore(keyGroup, block, SegmentKind.Delta);
+
+    private static void Restore(IStateTable table, int keyGroupIndex, SegmentKind kind, ReadOnlySpan<byte> payload)
+    {
+        if (kind == SegmentKind.Full)
+        {
+            table.RestoreFull(keyGroupIndex, payload);
+        }
+        else
+        {
+            table.ApplyChanges(keyGroupIndex, payload);
+        }
+    }
+
+    private void Restore(int keyGroup, ReadOnlySpan<byte> block, SegmentKind kind)
     {
         if (!Range.Contains(keyGroup))
         {
@@ -116,10 +159,10 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
                 throw new SerializationException($"State '{name}' of key group {keyGroup} claims {length} bytes but {reader.Remaining} remain.");
             }
 
-            var payload = reader.ReadRaw(length).ToArray();
+            var payload = reader.ReadRaw(length);
             if (_tables.TryGetValue(name, out var table))
             {
-                table.RestoreFull(keyGroupIndex, payload);
+                Restore(table, keyGroupIndex, kind, payload);
             }
             else
             {
@@ -128,7 +171,7 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
                     _pendingRestore[name] = blocks = [];
                 }
 
-                blocks.Add((keyGroupIndex, payload));
+                blocks.Add((keyGroupIndex, kind, payload.ToArray()));
             }
         }
     }
@@ -139,9 +182,18 @@ internal interface IKeyedStateBackend
 {
     KeyGroupRange Range { get; }
 
+    /// <summary>The registered tables.</summary>
+    IEnumerable<IStateTable> Tables { get; }
+
     /// <summary>The synchronous part of a snapshot: pins every non-empty key group of every table.</summary>
     KeyedStateSnapshot Snapshot();
 
     /// <summary>Loads one key group's full block.</summary>
     void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block);
+
+    /// <summary>Applies one key group's delta block, after its full block and the deltas before it.</summary>
+    void ApplyKeyGroupDelta(int keyGroup, ReadOnlySpan<byte> block);
+
+    /// <summary>Records changes in every table, registered now or later (incremental checkpoints).</summary>
+    void TrackChanges();
 }

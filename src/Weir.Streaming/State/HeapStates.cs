@@ -44,6 +44,7 @@ internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend
             map[backend.CurrentKey] = list = [];
         }
 
+        table.MarkAppended(backend.CurrentKeyGroupIndex, backend.CurrentKey, list.Count);
         return list;
     }
 }
@@ -77,6 +78,7 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
         }
 
         map[key] = value;
+        table.MarkEntryChanged(backend.CurrentKeyGroupIndex, backend.CurrentKey, key);
     }
 
     public void Remove(TMapKey key)
@@ -92,6 +94,11 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
         if (map.Count == 0)
         {
             maps.Remove(backend.CurrentKey);
+            table.MarkDeleted(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+        }
+        else
+        {
+            table.MarkEntryChanged(backend.CurrentKeyGroupIndex, backend.CurrentKey, key);
         }
     }
 

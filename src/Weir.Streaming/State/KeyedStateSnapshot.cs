@@ -1,7 +1,5 @@
 using Weir.Checkpointing.Metadata;
-using Weir.Serialization;
 using Weir.Storage;
-using Weir.Storage.Checksums;
 
 namespace Weir.Streaming.State;
 
@@ -11,10 +9,11 @@ namespace Weir.Streaming.State;
 /// key-group blocks become the segments of a <see cref="KeyedStateHandle"/>. Disposing releases
 /// the pins, written or not.
 ///
-/// Block format, per key group: <c>state count (varint) | per state: name (string) | payload length (int32) | payload</c>,
-/// where a payload is <c>entry count | key, value ...</c>.
+/// The file is a <see cref="KeyGroupBlockFile"/> of full blocks, where a payload is
+/// <c>entry count | key, value ...</c>. Full checkpoints write one to <c>chk-n/</c>; incremental
+/// checkpoints write materializations (of some key groups) to <c>shared/</c>.
 /// </summary>
-internal sealed class KeyedStateSnapshot : IDisposable
+internal sealed class KeyedStateSnapshot : IKeyedStateSnapshot
 {
     private readonly KeyGroupRange _range;
     private readonly List<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> _groups;
@@ -29,12 +28,21 @@ internal sealed class KeyedStateSnapshot : IDisposable
     /// <summary>True if no key group holds state.</summary>
     public bool IsEmpty => _groups.Count == 0;
 
-    public static KeyedStateSnapshot Capture(KeyGroupRange range, IEnumerable<IStateTable> tables)
+    /// <summary>The key groups captured (those that hold state).</summary>
+    public IEnumerable<int> KeyGroups => _groups.Select(g => g.KeyGroup);
+
+    /// <summary>Pins every non-empty key group of <paramref name="range"/> (or, with <paramref name="includeIndex"/>, those whose index it accepts).</summary>
+    public static KeyedStateSnapshot Capture(KeyGroupRange range, IEnumerable<IStateTable> tables, Func<int, bool>? includeIndex = null)
     {
         var tableList = tables.ToArray();
         var groups = new List<(int, List<(IStateTable, object)>)>();
         for (var index = 0; index < range.Count; index++)
         {
+            if (includeIndex is not null && !includeIndex(index))
+            {
+                continue;
+            }
+
             List<(IStateTable, object)>? states = null;
             foreach (var table in tableList)
             {
@@ -61,39 +69,8 @@ internal sealed class KeyedStateSnapshot : IDisposable
             return new KeyedStateHandle(_range, []);
         }
 
-        var keyGroups = new List<KeyGroupState>(_groups.Count);
-        await store.WriteAsync(
-            path,
-            async (stream, ct) =>
-            {
-                var writer = new DataWriter(64 * 1024);
-                long offset = 0;
-                foreach (var (keyGroup, states) in _groups)
-                {
-                    writer.Reset();
-                    WriteBlock(writer, states);
-                    var checksum = Crc32C.Compute(writer.WrittenSpan);
-                    await stream.WriteAsync(writer.WrittenMemory, ct);
-                    keyGroups.Add(new KeyGroupState(keyGroup, [new StateSegment(path, offset, writer.Length, checksum, SegmentKind.Full)]));
-                    offset += writer.Length;
-                }
-            },
-            WriteMode.CreateOnly,
-            cancellationToken);
+        var keyGroups = await KeyGroupBlockFile.WriteAsync(store, path, _groups, static (table, capture, writer) => table.WriteCaptured(capture, writer), SegmentKind.Full, cancellationToken);
         return new KeyedStateHandle(_range, keyGroups);
-    }
-
-    public static void WriteBlock(DataWriter writer, IReadOnlyList<(IStateTable Table, object Capture)> states)
-    {
-        writer.WriteVarInt32(states.Count);
-        foreach (var (table, capture) in states)
-        {
-            writer.WriteString(table.Name);
-            var lengthAt = writer.Length;
-            writer.WriteInt32(0);
-            table.WriteCaptured(capture, writer);
-            writer.PatchInt32(lengthAt, writer.Length - lengthAt - 4);
-        }
     }
 
     public void Dispose()
@@ -111,4 +88,15 @@ internal sealed class KeyedStateSnapshot : IDisposable
             }
         }
     }
+}
+
+/// <summary>The keyed state of one operator subtask between the synchronous and the asynchronous part of a checkpoint.</summary>
+internal interface IKeyedStateSnapshot : IDisposable
+{
+    /// <summary>
+    /// Writes what the snapshot holds and describes it. A snapshot that writes files of this
+    /// checkpoint only writes <paramref name="exclusivePath"/>; an incremental one writes to
+    /// <c>shared/</c> and references earlier files.
+    /// </summary>
+    Task<KeyedStateHandle> WriteAsync(ICheckpointStore store, string exclusivePath, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Weir.Serialization;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.State;
 
@@ -8,23 +9,43 @@ namespace Weir.Streaming.State;
 /// Copy-on-write at key-group granularity. A snapshot captures the current map of each key
 /// group by reference and counts itself on it (<see cref="VersionedMap.SnapshotRefs"/>); while a
 /// snapshot still reads a map, the first write to that key group copies it (values deep-copied
-/// with <see cref="_copyValue"/> for mutable containers such as lists). Once the snapshot's files
+/// with <see cref="ValueDelta{TValue}.Copy"/> for mutable containers such as lists). Once the snapshot's files
 /// are written it releases its references, and writes go in place again. So the synchronous
 /// part of a checkpoint is O(key groups), and only groups written during an upload are copied.
 /// Reads never copy; the task thread and the uploading thread only ever read a shared map.
+///
+/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>): every write also records
+/// in a <see cref="KeyChangeSet{TKey}"/> which key changed and how. A cut takes those changes out
+/// (<see cref="CaptureChanges"/>: O(changed keys), copying changed values, serializing nothing) and
+/// the delta is written later. Delta payload format:
+/// <c>record count (varint) | per record: op (byte) | key | body</c>, with ops
+/// 0 put (body: the value), 1 delete (no body), 2 append (body: the appended elements, as a list
+/// value), 3 merge entries (body: the entries put, as a map value | removed count (varint) | removed map keys).
+/// Restores (<see cref="RestoreFull"/>, <see cref="ApplyChanges"/>) record nothing.
 /// </summary>
 internal sealed class StateTable<TKey, TValue> : IStateTable
     where TKey : notnull
 {
+    private const byte PutOp = 0;
+    private const byte DeleteOp = 1;
+    private const byte AppendOp = 2;
+    private const byte MergeEntriesOp = 3;
+
     private readonly VersionedMap[] _groups;
-    private readonly Func<TValue, TValue>? _copyValue;
+    private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
+    private KeyChangeSet<TKey>[]? _changes;
 
     public StateTable(string name, int keyGroupCount, Func<TValue, TValue>? copyValue)
+        : this(name, keyGroupCount, ValueDelta<TValue>.Whole(copyValue))
+    {
+    }
+
+    public StateTable(string name, int keyGroupCount, ValueDelta<TValue> values)
     {
         Name = name;
-        _copyValue = copyValue;
+        _values = values;
         _groups = new VersionedMap[keyGroupCount];
         for (var i = 0; i < keyGroupCount; i++)
         {
@@ -40,13 +61,34 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <summary>Entries over all key groups.</summary>
     public long Count => _groups.Sum(g => (long)g.Map.Count);
 
+    /// <summary>True once <see cref="TrackChanges"/> was called.</summary>
+    public bool TracksChanges => _changes is not null;
+
     public bool TryGet(int keyGroupIndex, TKey key, out TValue value) => _groups[keyGroupIndex].Map.TryGetValue(key, out value!);
 
-    public void Put(int keyGroupIndex, TKey key, TValue value) => Writable(keyGroupIndex)[key] = value;
+    public void Put(int keyGroupIndex, TKey key, TValue value)
+    {
+        Writable(keyGroupIndex)[key] = value;
+        _changes?[keyGroupIndex].Replaced(key);
+    }
 
-    public bool Remove(int keyGroupIndex, TKey key) => _groups[keyGroupIndex].Map.ContainsKey(key) && Writable(keyGroupIndex).Remove(key);
+    public bool Remove(int keyGroupIndex, TKey key)
+    {
+        if (!_groups[keyGroupIndex].Map.ContainsKey(key))
+        {
+            return false;
+        }
 
-    /// <summary>The key group's map, copied first if a snapshot still reads it.</summary>
+        Writable(keyGroupIndex).Remove(key);
+        _changes?[keyGroupIndex].Deleted(key);
+        return true;
+    }
+
+    /// <summary>
+    /// The key group's map, copied first if a snapshot still reads it. Changes made through it are
+    /// not tracked: record them with <see cref="MarkAppended"/>, <see cref="MarkEntryChanged{TMapKey}"/>
+    /// or <see cref="MarkDeleted"/>, or use <see cref="Put"/> and <see cref="Remove"/>.
+    /// </summary>
     public Dictionary<TKey, TValue> Writable(int keyGroupIndex)
     {
         var current = _groups[keyGroupIndex];
@@ -56,14 +98,34 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
 
         var copy = new Dictionary<TKey, TValue>(current.Map.Count);
-        foreach (var (key, value) in current.Map)
+        if (_values.CopiesValues)
         {
-            copy.Add(key, _copyValue is null ? value : _copyValue(value));
+            foreach (var (key, value) in current.Map)
+            {
+                copy.Add(key, _values.Copy(value));
+            }
+        }
+        else
+        {
+            foreach (var (key, value) in current.Map)
+            {
+                copy.Add(key, value);
+            }
         }
 
         _groups[keyGroupIndex] = new VersionedMap(copy);
         return copy;
     }
+
+    /// <summary>Elements are about to be appended in place to <paramref name="key"/>'s list, which holds <paramref name="countBefore"/>.</summary>
+    public void MarkAppended(int keyGroupIndex, TKey key, int countBefore) => _changes?[keyGroupIndex].Appended(key, countBefore);
+
+    /// <summary>Entry <paramref name="mapKey"/> of <paramref name="key"/>'s map was changed in place.</summary>
+    public void MarkEntryChanged<TMapKey>(int keyGroupIndex, TKey key, TMapKey mapKey)
+        where TMapKey : notnull => _changes?[keyGroupIndex].EntryChanged(key, mapKey);
+
+    /// <summary><paramref name="key"/> was removed in place.</summary>
+    public void MarkDeleted(int keyGroupIndex, TKey key) => _changes?[keyGroupIndex].Deleted(key);
 
     public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) => _groups[keyGroupIndex].Map;
 
@@ -108,6 +170,140 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
+    /// <inheritdoc />
+    public void TrackChanges()
+    {
+        if (_changes is not null)
+        {
+            return;
+        }
+
+        _changes = new KeyChangeSet<TKey>[_groups.Length];
+        for (var i = 0; i < _changes.Length; i++)
+        {
+            _changes[i] = new KeyChangeSet<TKey>();
+        }
+    }
+
+    /// <inheritdoc />
+    public object? CaptureChanges(int keyGroupIndex)
+    {
+        if (_changes?[keyGroupIndex] is not { Count: > 0 } changes)
+        {
+            return null;
+        }
+
+        var map = _groups[keyGroupIndex].Map;
+        var records = new ChangeRecord[changes.Count];
+        var n = 0;
+        foreach (var (key, change) in changes)
+        {
+            records[n++] = Record(map, key, change);
+        }
+
+        changes.Clear();
+        return records;
+    }
+
+    /// <inheritdoc />
+    public void WriteChanges(object capture, DataWriter writer)
+    {
+        var records = (ChangeRecord[])capture;
+        writer.WriteVarInt32(records.Length);
+        foreach (var record in records)
+        {
+            writer.WriteByte(record.Op);
+            _keySerializer.Write(writer, record.Key);
+            switch (record.Op)
+            {
+                case PutOp:
+                case AppendOp:
+                    _valueSerializer.Write(writer, record.Value);
+                    break;
+                case MergeEntriesOp:
+                    _valueSerializer.Write(writer, record.Value);
+                    _values.WriteRemoved(writer, record.Removed);
+                    break;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void ApplyChanges(int keyGroupIndex, ReadOnlySpan<byte> payload)
+    {
+        var reader = new DataReader(payload);
+        var count = reader.ReadVarInt32();
+        var map = Writable(keyGroupIndex);
+        for (var i = 0; i < count; i++)
+        {
+            var op = reader.ReadByte();
+            var key = _keySerializer.Read(ref reader);
+            switch (op)
+            {
+                case PutOp:
+                    map[key] = _valueSerializer.Read(ref reader);
+                    break;
+                case DeleteOp:
+                    map.Remove(key);
+                    break;
+                case AppendOp:
+                    {
+                        var appended = _valueSerializer.Read(ref reader);
+                        var exists = map.TryGetValue(key, out var existing);
+                        map[key] = _values.Append(existing!, exists, appended);
+                        break;
+                    }
+
+                case MergeEntriesOp:
+                    {
+                        var put = _valueSerializer.Read(ref reader);
+                        var removed = _values.ReadRemoved(ref reader);
+                        var exists = map.TryGetValue(key, out var existing);
+                        if (_values.MergeEntries(existing!, exists, put, removed) is { } merged)
+                        {
+                            map[key] = merged;
+                        }
+                        else
+                        {
+                            map.Remove(key);
+                        }
+
+                        break;
+                    }
+
+                default:
+                    throw new SerializationException($"State '{Name}' has a delta record with unknown operation {op}.");
+            }
+        }
+
+        if (!reader.End)
+        {
+            throw new SerializationException($"State '{Name}' has {reader.Remaining} bytes after its last delta record.");
+        }
+    }
+
+    /// <summary>What the delta carries for one changed key: taken now, so later writes (in place or not) cannot change it.</summary>
+    private ChangeRecord Record(Dictionary<TKey, TValue> map, TKey key, KeyChange change)
+    {
+        if (!map.TryGetValue(key, out var current))
+        {
+            return new ChangeRecord(key, DeleteOp, default!, null);
+        }
+
+        switch (change.Kind)
+        {
+            case KeyChangeKind.Appended when _values.TryTakeAppended(current, change.AppendedFrom, out var appended):
+                return new ChangeRecord(key, AppendOp, appended, null);
+            case KeyChangeKind.EntriesChanged when _values.TryTakeEntries(current, change.Entries!, out var put, out var removed):
+                return new ChangeRecord(key, MergeEntriesOp, put, removed);
+            default:
+                // Replaced, or a key deleted and set again in the interval: the whole current value.
+                return new ChangeRecord(key, PutOp, _values.Copy(current), null);
+        }
+    }
+
+    private readonly record struct ChangeRecord(TKey Key, byte Op, TValue Value, object? Removed);
+
     private sealed class VersionedMap(Dictionary<TKey, TValue> map)
     {
         public readonly Dictionary<TKey, TValue> Map = map;
@@ -131,4 +327,16 @@ internal interface IStateTable
 
     /// <summary>Loads entries written by <see cref="WriteCaptured"/> into a key group.</summary>
     void RestoreFull(int keyGroupIndex, ReadOnlySpan<byte> payload);
+
+    /// <summary>Starts recording which keys change (incremental checkpoints); idempotent.</summary>
+    void TrackChanges();
+
+    /// <summary>Takes the key group's changes since the last call (a cut); null if none. Serializes nothing.</summary>
+    object? CaptureChanges(int keyGroupIndex);
+
+    /// <summary>Writes changes taken by <see cref="CaptureChanges"/> as a delta payload.</summary>
+    void WriteChanges(object capture, DataWriter writer);
+
+    /// <summary>Applies a delta payload written by <see cref="WriteChanges"/> to a key group.</summary>
+    void ApplyChanges(int keyGroupIndex, ReadOnlySpan<byte> payload);
 }

@@ -6,6 +6,7 @@ using Weir.Streaming.Elements;
 using Weir.Streaming.Operators;
 using Weir.Streaming.Output;
 using Weir.Streaming.State;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.Tasks;
 
@@ -20,6 +21,9 @@ namespace Weir.Streaming.Tasks;
 /// released, and the coordinator acknowledged, while the task goes on processing records.</item>
 /// </list>
 /// A failed asynchronous part declines the checkpoint; an abort cancels it and deletes what it wrote.
+/// With incremental checkpoints (<see cref="TaskDeployment.Changelog"/>) each keyed operator's
+/// <see cref="KeyedStateChangelog"/> takes the keyed part of checkpoints (savepoints stay full and
+/// self-contained) and owns the shared files it writes.
 /// </summary>
 internal sealed class SubtaskCheckpointer(
     TaskDeployment deployment,
@@ -29,6 +33,7 @@ internal sealed class SubtaskCheckpointer(
     ICheckpointStore store) : IDisposable
 {
     private readonly Dictionary<long, PendingSnapshot> _pending = [];
+    private readonly Dictionary<StreamOperator, KeyedStateChangelog> _changelogs = CreateChangelogs(deployment, chain, host, store);
 
     public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier)
     {
@@ -51,13 +56,13 @@ internal sealed class SubtaskCheckpointer(
         }
 
         // 3. Synchronous part.
-        var captures = new List<(string Uid, int Subtask, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)>(chain.Count);
+        var captures = new List<(string Uid, int Subtask, IKeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)>(chain.Count);
         try
         {
             foreach (var op in chain)
             {
                 op.SnapshotState(checkpointId);
-                captures.Add((op.Context.Uid, op.Context.SubtaskIndex, op.KeyedStateBackend?.Snapshot(), op.Context.OperatorState.Snapshot()));
+                captures.Add((op.Context.Uid, op.Context.SubtaskIndex, SnapshotKeyedState(op, barrier), op.Context.OperatorState.Snapshot()));
             }
         }
         catch
@@ -81,6 +86,11 @@ internal sealed class SubtaskCheckpointer(
             _pending.Remove(id);
         }
 
+        foreach (var changelog in _changelogs.Values)
+        {
+            changelog.NotifyComplete(checkpointId);
+        }
+
         foreach (var op in chain)
         {
             op.NotifyCheckpointComplete(checkpointId);
@@ -92,6 +102,11 @@ internal sealed class SubtaskCheckpointer(
         if (_pending.Remove(checkpointId, out var pending))
         {
             pending.Abort(store);
+        }
+
+        foreach (var changelog in _changelogs.Values)
+        {
+            changelog.NotifyAborted(checkpointId);
         }
 
         foreach (var op in chain)
@@ -108,11 +123,43 @@ internal sealed class SubtaskCheckpointer(
         }
 
         _pending.Clear();
+        foreach (var changelog in _changelogs.Values)
+        {
+            changelog.Dispose();
+        }
     }
+
+    private static Dictionary<StreamOperator, KeyedStateChangelog> CreateChangelogs(TaskDeployment deployment, IReadOnlyList<StreamOperator> chain, ITaskHost host, ICheckpointStore store)
+    {
+        var changelogs = new Dictionary<StreamOperator, KeyedStateChangelog>();
+        if (deployment.Changelog is not { } options)
+        {
+            return changelogs;
+        }
+
+        // Restored from another store, the chains' files are out of reach of this job's checkpoints.
+        var owned = options with { RestoredStateOwned = options.RestoredStateOwned && deployment.RestoreLocation is null };
+        foreach (var op in chain)
+        {
+            if (op.KeyedStateBackend is { } backend)
+            {
+                var restored = deployment.RestoreState?.GetValueOrDefault(op.Context.Uid)?.KeyGroups;
+                changelogs[op] = new KeyedStateChangelog(backend, store, deployment.JobId, op.Context.Uid, op.Context.SubtaskIndex, owned, host.Clock, restored);
+            }
+        }
+
+        return changelogs;
+    }
+
+    /// <summary>Savepoints are full and self-contained; checkpoints are incremental where a changelog is on.</summary>
+    private IKeyedStateSnapshot? SnapshotKeyedState(StreamOperator op, CheckpointBarrier barrier) =>
+        barrier.Kind == CheckpointKind.Checkpoint && _changelogs.TryGetValue(op, out var changelog)
+            ? changelog.Capture(barrier.CheckpointId)
+            : op.KeyedStateBackend?.Snapshot();
 
     private async Task CompleteAsync(
         long checkpointId,
-        List<(string Uid, int Subtask, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)> captures,
+        List<(string Uid, int Subtask, IKeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle> OperatorState)> captures,
         TimeSpan syncDuration,
         PendingSnapshot pending)
     {
@@ -152,7 +199,7 @@ internal sealed class SubtaskCheckpointer(
         }
     }
 
-    private static void Release(IEnumerable<(string, int, KeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle>)> captures)
+    private static void Release(IEnumerable<(string, int, IKeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle>)> captures)
     {
         foreach (var capture in captures)
         {

@@ -13,7 +13,11 @@ public sealed record TaskDeployment(
     long? RestoredCheckpointId,
     IReadOnlyDictionary<string, OperatorRestoreState>? RestoreState,
     string? RestoreLocation,
-    TaskOptions Options);
+    TaskOptions Options)
+{
+    /// <summary>Incremental checkpoints of keyed state; null (the default) for full checkpoints.</summary>
+    public ChangelogOptions? Changelog { get; init; }
+}
 
 /// <summary>
 /// Data-plane settings of a task. With <paramref name="FinalCheckpoint"/> (checkpointing on), a

@@ -129,6 +129,9 @@ internal sealed class StateModel
 
     public static string Concat(string a, string b) => $"{a},{b}";
 
+    /// <summary>Records a value set directly on the backend.</summary>
+    public void SetValue(string key, string value) => _values[key] = value;
+
     private List<string> List(string key) => _lists.TryGetValue(key, out var list) ? list : _lists[key] = [];
 
     private Dictionary<string, int> Map(string key) => _maps.TryGetValue(key, out var map) ? map : _maps[key] = [];

@@ -1,0 +1,103 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Storage;
+
+namespace Weir.Streaming.State.Changelog;
+
+/// <summary>
+/// An incremental checkpoint of one keyed operator subtask between its two parts: the changes
+/// taken at the cut (and, rarely, key groups pinned for a materialization the checkpoint does
+/// itself), and every key group's chain at the cut. The asynchronous part writes the new files
+/// to <c>shared/</c>, waits for earlier files of the chains that are still being written, and
+/// describes each key group as its chain's segments.
+/// </summary>
+internal sealed class ChangelogSnapshot(
+    KeyGroupRange range,
+    IReadOnlyList<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> deltaGroups,
+    ChangelogFile? deltaFile,
+    KeyedStateSnapshot? materialization,
+    ChangelogFile? materializationFile,
+    IReadOnlyList<(int KeyGroup, ChangelogFile[] Chain)> chains,
+    PendingCut cut,
+    CancellationToken shutdown) : IKeyedStateSnapshot
+{
+    private int _disposed;
+
+    /// <summary>Bytes of the delta file, once written (for figures).</summary>
+    public long DeltaBytes { get; private set; }
+
+    /// <summary>Bytes of the materialization the checkpoint wrote itself, once written.</summary>
+    public long MaterializedBytes { get; private set; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The new files are written whatever happens to this checkpoint (<paramref name="cancellationToken"/>
+    /// only stops waiting): the changes are in no other file, and later checkpoints name them.
+    /// </remarks>
+    public async Task<KeyedStateHandle> WriteAsync(ICheckpointStore store, string exclusivePath, CancellationToken cancellationToken)
+    {
+        if (deltaFile is not null)
+        {
+            try
+            {
+                var written = await KeyGroupBlockFile.WriteAsync(store, deltaFile.Path, deltaGroups, static (table, capture, writer) => table.WriteChanges(capture, writer), SegmentKind.Delta, shutdown);
+                DeltaBytes = written.Sum(g => g.Segments[0].Length);
+                deltaFile.Complete(written);
+            }
+            catch (Exception exception)
+            {
+                deltaFile.Fail(exception);
+                throw;
+            }
+        }
+
+        if (materializationFile is not null)
+        {
+            try
+            {
+                var handle = await materialization!.WriteAsync(store, materializationFile.Path, shutdown);
+                MaterializedBytes = handle.StateSize;
+                materializationFile.Complete(handle.KeyGroups);
+            }
+            catch (Exception exception)
+            {
+                materializationFile.Fail(exception);
+                throw;
+            }
+            finally
+            {
+                materialization!.Dispose();
+            }
+        }
+
+        var keyGroups = new List<KeyGroupState>(chains.Count);
+        foreach (var (keyGroup, chain) in chains)
+        {
+            var segments = new StateSegment[chain.Length];
+            for (var i = 0; i < chain.Length; i++)
+            {
+                var written = await chain[i].Written.WaitAsync(cancellationToken);
+                segments[i] = written[keyGroup];
+            }
+
+            keyGroups.Add(new KeyGroupState(keyGroup, segments));
+        }
+
+        cut.MarkAcknowledged();
+        return new KeyedStateHandle(range, keyGroups);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Not written (the synchronous part failed for another operator, or writing stopped):
+        // later cuts must not wait for these files, and the next checkpoint repairs the chains.
+        var notWritten = new InvalidOperationException("The checkpoint that should have written this file did not write it.");
+        deltaFile?.Fail(notWritten);
+        materializationFile?.Fail(notWritten);
+        materialization?.Dispose();
+    }
+}

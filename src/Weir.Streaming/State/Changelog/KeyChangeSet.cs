@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+
+namespace Weir.Streaming.State.Changelog;
+
+/// <summary>How a key's state changed since the last cut (checkpoint).</summary>
+internal enum KeyChangeKind : byte
+{
+    /// <summary>The whole value was set: the delta carries the current value.</summary>
+    Replaced = 1,
+
+    /// <summary>The value was removed.</summary>
+    Deleted = 2,
+
+    /// <summary>Elements were appended to a list that held <see cref="KeyChange.AppendedFrom"/> elements at the cut.</summary>
+    Appended = 3,
+
+    /// <summary>Entries of a map were put or removed: <see cref="KeyChange.Entries"/> holds their map keys.</summary>
+    EntriesChanged = 4,
+}
+
+/// <summary>One key's change since the last cut.</summary>
+internal struct KeyChange
+{
+    public KeyChangeKind Kind;
+
+    /// <summary>For <see cref="KeyChangeKind.Appended"/>: the list's length at the cut.</summary>
+    public int AppendedFrom;
+
+    /// <summary>For <see cref="KeyChangeKind.EntriesChanged"/>: a <c>HashSet&lt;TMapKey&gt;</c> of the changed map keys.</summary>
+    public object? Entries;
+}
+
+/// <summary>
+/// The keys of one key group of one state that changed since the last cut, and how: what an
+/// incremental checkpoint writes instead of the whole key group. Recording is one hash lookup and
+/// allocates nothing once the set has grown to its working size (clearing keeps the capacity);
+/// only the first change of a map entry in an interval allocates a small set of map keys.
+///
+/// Changes fold: a later change decides what the delta must carry. A replace or delete wins over
+/// anything before it; appends or entry changes after a delete make the key replaced (the delta
+/// then carries the whole new value, which is exactly what was added since the delete).
+/// </summary>
+internal sealed class KeyChangeSet<TKey>
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, KeyChange> _changes = [];
+
+    public int Count => _changes.Count;
+
+    public void Replaced(TKey key)
+    {
+        ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out _);
+        change.Kind = KeyChangeKind.Replaced;
+        change.Entries = null;
+    }
+
+    public void Deleted(TKey key)
+    {
+        ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out _);
+        change.Kind = KeyChangeKind.Deleted;
+        change.Entries = null;
+    }
+
+    /// <summary>Elements are about to be appended to <paramref name="key"/>'s list, which holds <paramref name="countBefore"/> now.</summary>
+    public void Appended(TKey key, int countBefore)
+    {
+        ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out var exists);
+        if (!exists)
+        {
+            change.Kind = KeyChangeKind.Appended;
+            change.AppendedFrom = countBefore;
+        }
+        else if (change.Kind is not (KeyChangeKind.Appended or KeyChangeKind.Replaced))
+        {
+            change.Kind = KeyChangeKind.Replaced;
+            change.Entries = null;
+        }
+    }
+
+    /// <summary>Entry <paramref name="mapKey"/> of <paramref name="key"/>'s map was put or removed (the map still holds entries).</summary>
+    public void EntryChanged<TMapKey>(TKey key, TMapKey mapKey)
+        where TMapKey : notnull
+    {
+        ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out var exists);
+        if (!exists)
+        {
+            change.Kind = KeyChangeKind.EntriesChanged;
+            change.Entries = new HashSet<TMapKey> { mapKey };
+        }
+        else if (change.Kind == KeyChangeKind.EntriesChanged)
+        {
+            ((HashSet<TMapKey>)change.Entries!).Add(mapKey);
+        }
+        else if (change.Kind != KeyChangeKind.Replaced)
+        {
+            change.Kind = KeyChangeKind.Replaced;
+            change.Entries = null;
+        }
+    }
+
+    public Dictionary<TKey, KeyChange>.Enumerator GetEnumerator() => _changes.GetEnumerator();
+
+    public void Clear() => _changes.Clear();
+}

@@ -1,0 +1,58 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Serialization;
+using Weir.Storage;
+using Weir.Storage.Checksums;
+
+namespace Weir.Streaming.State;
+
+/// <summary>
+/// A state file: one block per key group, back to back, each a segment with its own CRC-32C.
+/// Block format: <c>state count (varint) | per state: name (string) | payload length (int32) | payload</c>;
+/// what a payload holds depends on the segment kind (a full key group's entries, or a delta's records).
+/// </summary>
+internal static class KeyGroupBlockFile
+{
+    /// <summary>Writes the blocks to <paramref name="path"/> (create-only) and returns their segments, in key-group order.</summary>
+    public static async Task<List<KeyGroupState>> WriteAsync(
+        ICheckpointStore store,
+        string path,
+        IReadOnlyList<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> groups,
+        Action<IStateTable, object, DataWriter> writeState,
+        SegmentKind kind,
+        CancellationToken cancellationToken)
+    {
+        var keyGroups = new List<KeyGroupState>(groups.Count);
+        await store.WriteAsync(
+            path,
+            async (stream, ct) =>
+            {
+                var writer = new DataWriter(64 * 1024);
+                long offset = 0;
+                foreach (var (keyGroup, states) in groups)
+                {
+                    writer.Reset();
+                    WriteBlock(writer, states, writeState);
+                    var checksum = Crc32C.Compute(writer.WrittenSpan);
+                    await stream.WriteAsync(writer.WrittenMemory, ct);
+                    keyGroups.Add(new KeyGroupState(keyGroup, [new StateSegment(path, offset, writer.Length, checksum, kind)]));
+                    offset += writer.Length;
+                }
+            },
+            WriteMode.CreateOnly,
+            cancellationToken);
+        return keyGroups;
+    }
+
+    public static void WriteBlock(DataWriter writer, IReadOnlyList<(IStateTable Table, object Capture)> states, Action<IStateTable, object, DataWriter> writeState)
+    {
+        writer.WriteVarInt32(states.Count);
+        foreach (var (table, capture) in states)
+        {
+            writer.WriteString(table.Name);
+            var lengthAt = writer.Length;
+            writer.WriteInt32(0);
+            writeState(table, capture, writer);
+            writer.PatchInt32(lengthAt, writer.Length - lengthAt - 4);
+        }
+    }
+}

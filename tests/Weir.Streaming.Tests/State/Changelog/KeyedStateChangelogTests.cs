@@ -1,0 +1,394 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Storage;
+using Weir.Storage.InMemory;
+using Weir.Streaming.State;
+
+namespace Weir.Streaming.Tests.State.Changelog;
+
+/// <summary>
+/// Incremental checkpoints of one subtask's keyed state: every checkpoint restores (base + deltas)
+/// to the state at its cut; deltas hold only what changed; chains stay bounded; ownership decides
+/// whether restored chains go on; files nobody needs are deleted and files a completed checkpoint
+/// names never are.
+/// </summary>
+public sealed class KeyedStateChangelogTests
+{
+    private readonly ManualTimeProvider _clock = new();
+    private readonly InMemoryCheckpointStore _store;
+
+    public KeyedStateChangelogTests() => _store = new InMemoryCheckpointStore(_clock);
+
+    [Fact]
+    public async Task Every_checkpoint_restores_to_the_state_at_its_cut_through_deltas_and_materializations()
+    {
+        for (var seed = 0; seed < 120; seed++)
+        {
+            var random = new Random(seed);
+            var store = new InMemoryCheckpointStore(_clock);
+            var maxChain = random.Next(1, 5);
+            var interval = random.Next(3) == 0 ? TimeSpan.FromSeconds(5) : TimeSpan.FromHours(1);
+            using var subtask = new ChangelogHarness(store, _clock, ChangelogHarness.Options(maxChain, interval));
+            var model = new StateModel();
+            var log = new List<string>();
+            for (long id = 1; id <= 25; id++)
+            {
+                for (var i = random.Next(0, 40); i > 0; i--)
+                {
+                    log.Add(model.ApplyRandom(random, subtask.States));
+                }
+
+                using var snapshot = subtask.Changelog.Capture(id);
+                var atCut = model.Clone();
+                log.Add($"-- cut {id}");
+
+                // The task goes on between the two parts of the checkpoint.
+                for (var i = random.Next(0, 20); i > 0; i--)
+                {
+                    log.Add(model.ApplyRandom(random, subtask.States));
+                }
+
+                var handle = await snapshot.WriteAsync(store, "unused", CancellationToken.None);
+                var context = $"seed {seed}, max chain {maxChain}, checkpoint {id} after [{string.Join("; ", log.TakeLast(80))}]";
+                Assert.All(handle.KeyGroups, k => Assert.True(k.Segments.Count <= (2 * maxChain) + 1, $"{context}: key group {k.KeyGroup} has a chain of {k.Segments.Count}"));
+                atCut.AssertMatches(await ChangelogHarness.RestoreAsync(store, handle.KeyGroups), context);
+                if (id % 5 == 0)
+                {
+                    // At another parallelism: key groups move whole, with their chains.
+                    foreach (var range in new[] { new KeyGroupRange(0, 50), new KeyGroupRange(50, 128) })
+                    {
+                        atCut.AssertMatches(await ChangelogHarness.RestoreAsync(store, handle.KeyGroups.Where(k => range.Contains(k.KeyGroup)).ToArray(), range), $"{context}, range {range}");
+                    }
+                }
+
+                switch (random.Next(4))
+                {
+                    case 0:
+                        subtask.Changelog.NotifyAborted(id);
+                        break;
+                    case 1:
+                        break;
+                    default:
+                        subtask.Changelog.NotifyComplete(id);
+                        break;
+                }
+
+                if (random.Next(3) == 0)
+                {
+                    await subtask.Changelog.MaterializationUpload;
+                }
+
+                _clock.Advance(TimeSpan.FromSeconds(random.Next(0, 3)));
+            }
+
+            model.AssertMatches(subtask.States, $"seed {seed}: live state");
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_writes_only_the_keys_that_changed_and_references_earlier_files_for_the_rest()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var value = new ValueStateDescriptor<string>("value");
+        var state = subtask.States.Backend.GetValueState(value);
+        for (var i = 0; i < 2_000; i++)
+        {
+            subtask.States.Backend.SetCurrentKey($"key-{i}");
+            state.Update(new string('x', 100));
+        }
+
+        var first = await subtask.CheckpointAsync(1);
+        subtask.Changelog.NotifyComplete(1);
+        var firstFiles = first.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+
+        for (var i = 0; i < 20; i++)
+        {
+            subtask.States.Backend.SetCurrentKey($"key-{i * 100}");
+            state.Update(new string('y', 100));
+        }
+
+        var second = await subtask.CheckpointAsync(2);
+        var newFiles = second.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Where(p => !firstFiles.Contains(p)).Distinct().ToArray();
+        var delta = Assert.Single(newFiles);
+        Assert.StartsWith("job/shared/op-0-2-", delta);
+        var deltaBytes = (await _store.GetFileAsync(delta))!.Length;
+        Assert.InRange(deltaBytes, 20 * 100, 20 * 140);
+        Assert.All(second.KeyGroups, k => Assert.Equal(SegmentKind.Delta, k.Segments[^1].Kind));
+        Assert.All(second.KeyGroups.Where(k => k.Segments[^1].Path != delta), k => Assert.All(k.Segments, s => Assert.Contains(s.Path, firstFiles)));
+
+        var restored = await ChangelogHarness.RestoreAsync(_store, second.KeyGroups);
+        var restoredValue = restored.Backend.GetValueState(value);
+        restored.Backend.SetCurrentKey("key-100");
+        Assert.Equal(new string('y', 100), restoredValue.Value);
+        restored.Backend.SetCurrentKey("key-101");
+        Assert.Equal(new string('x', 100), restoredValue.Value);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_without_changes_writes_nothing_and_names_the_same_chains()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options());
+        var model = new StateModel();
+        var random = new Random(1);
+        for (var i = 0; i < 50; i++)
+        {
+            model.ApplyRandom(random, subtask.States);
+        }
+
+        var first = await subtask.CheckpointAsync(1);
+        var filesBefore = await ChangelogHarness.SharedFilesAsync(_store);
+        var second = await subtask.CheckpointAsync(2);
+
+        Assert.Equal(filesBefore, await ChangelogHarness.SharedFilesAsync(_store));
+        Assert.Equal(first.KeyGroups.Select(k => string.Join(",", k.Segments)), second.KeyGroups.Select(k => string.Join(",", k.Segments)));
+    }
+
+    [Fact]
+    public async Task Chains_reaching_the_maximum_are_materialized_in_the_background_and_the_next_cut_rebases_them()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 2));
+        var model = new StateModel();
+        var random = new Random(7);
+        KeyedStateHandle? handle = null;
+        for (long id = 1; id <= 3; id++)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                model.ApplyRandom(random, subtask.States);
+            }
+
+            handle = await subtask.CheckpointAsync(id);
+            subtask.Changelog.NotifyComplete(id);
+        }
+
+        // Checkpoint 2 made chains of two deltas: due; a quarter of the key groups (the longest first) were pinned at that cut.
+        Assert.True(subtask.Changelog.IsMaterializing || handle!.KeyGroups.Any(k => k.Segments[0].Kind == SegmentKind.Full));
+        await subtask.Changelog.MaterializationUpload;
+        handle = await subtask.CheckpointAsync(4);
+        var rebased = handle.KeyGroups.Where(k => k.Segments[0].Kind == SegmentKind.Full).ToArray();
+        Assert.NotEmpty(rebased);
+        Assert.All(rebased, k => Assert.EndsWith(".full", k.Segments[0].Path));
+        Assert.All(handle.KeyGroups, k => Assert.True(k.Segments.Count(s => s.Kind == SegmentKind.Delta) <= 4, $"key group {k.KeyGroup}: {k.Segments.Count} segments"));
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "after rebasing");
+    }
+
+    [Fact]
+    public async Task Periodic_materialization_covers_key_groups_with_changes_older_than_the_interval()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 100, interval: TimeSpan.FromMinutes(1)));
+        var model = new StateModel();
+        var random = new Random(3);
+        for (var i = 0; i < 100; i++)
+        {
+            model.ApplyRandom(random, subtask.States);
+        }
+
+        await subtask.CheckpointAsync(1);
+        Assert.False(subtask.Changelog.IsMaterializing);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        model.ApplyRandom(random, subtask.States);
+        await subtask.CheckpointAsync(2);
+        Assert.True(subtask.Changelog.IsMaterializing);
+        await subtask.Changelog.MaterializationUpload;
+        var handle = await subtask.CheckpointAsync(3);
+        Assert.Contains(handle.KeyGroups, k => k.Segments[0].Kind == SegmentKind.Full);
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "after the periodic materialization");
+    }
+
+    [Fact]
+    public async Task Without_ownership_the_first_checkpoint_after_a_restore_names_none_of_the_restored_files()
+    {
+        var (restoredFrom, model) = await CheckpointedStateAsync();
+        var oldFiles = restoredFrom.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+
+        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: false), restored: restoredFrom.KeyGroups);
+        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, restoredFrom.KeyGroups, CancellationToken.None);
+        var handle = await next.CheckpointAsync(10);
+
+        Assert.NotEmpty(handle.KeyGroups);
+        Assert.Subset(restoredFrom.KeyGroups.Select(k => k.KeyGroup).ToHashSet(), handle.KeyGroups.Select(k => k.KeyGroup).ToHashSet());
+        Assert.All(handle.KeyGroups, k => Assert.Equal(SegmentKind.Full, Assert.Single(k.Segments).Kind));
+        Assert.DoesNotContain(handle.KeyGroups.SelectMany(k => k.Segments), s => oldFiles.Contains(s.Path));
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "first checkpoint after a NO_CLAIM restore");
+    }
+
+    [Fact]
+    public async Task With_ownership_a_restored_chain_goes_on_with_a_delta_of_what_changed_since()
+    {
+        var (restoredFrom, model) = await CheckpointedStateAsync();
+        var oldFiles = restoredFrom.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+
+        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: true), restored: restoredFrom.KeyGroups);
+        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, restoredFrom.KeyGroups, CancellationToken.None);
+        var random = new Random(11);
+        for (var i = 0; i < 5; i++)
+        {
+            model.ApplyRandom(random, next.States);
+        }
+
+        var handle = await next.CheckpointAsync(10);
+        var newFiles = handle.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Where(p => !oldFiles.Contains(p)).Distinct().ToArray();
+        Assert.Single(newFiles);
+        Assert.EndsWith(".delta", newFiles[0]);
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "after going on from a CLAIM restore");
+
+        // The restored files are the coordinator's: superseded, they are still not deleted by the subtask.
+        next.Changelog.Dispose();
+        await next.Changelog.Deletes;
+        Assert.All(oldFiles, f => Assert.NotNull(_store.GetFileAsync(f).Result));
+    }
+
+    [Fact]
+    public async Task A_restored_chain_in_exclusive_files_is_materialized_by_the_first_checkpoint()
+    {
+        // A full checkpoint (chk-n/) restored with incremental checkpoints on: its directory goes when it is subsumed.
+        var backend = StateModel.States.Register(new HeapKeyedStateBackend<string>(new KeyGroupRange(0, 128), 128));
+        var model = new StateModel();
+        var random = new Random(5);
+        for (var i = 0; i < 80; i++)
+        {
+            model.ApplyRandom(random, backend);
+        }
+
+        KeyedStateHandle full;
+        using (var snapshot = backend.Backend.Snapshot())
+        {
+            full = await snapshot.WriteAsync(_store, "job/chk-3/op-0", CancellationToken.None);
+        }
+
+        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: true), restored: full.KeyGroups);
+        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, full.KeyGroups, CancellationToken.None);
+        var handle = await next.CheckpointAsync(4);
+
+        Assert.All(handle.KeyGroups.SelectMany(k => k.Segments), s => Assert.True(CheckpointLayout.IsSharedFile(s.Path), s.Path));
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "after materializing a full checkpoint's state");
+    }
+
+    [Fact]
+    public async Task A_failed_delta_upload_fails_checkpoints_that_need_it_and_the_next_cut_materializes_its_key_groups()
+    {
+        var store = new FailingStore(_store);
+        using var subtask = new ChangelogHarness(store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var model = new StateModel();
+        var random = new Random(9);
+        for (var i = 0; i < 60; i++)
+        {
+            model.ApplyRandom(random, subtask.States);
+        }
+
+        await subtask.CheckpointAsync(1);
+        subtask.States.Backend.SetCurrentKey("key-1");
+        subtask.States.Value.Update("changed");
+        model.SetValue("key-1", "changed");
+        store.FailWritesEndingWith = ".delta";
+        await Assert.ThrowsAsync<CheckpointStoreException>(() => subtask.CheckpointAsync(2));
+        subtask.Changelog.NotifyAborted(2);
+        store.FailWritesEndingWith = null;
+
+        var handle = await subtask.CheckpointAsync(3);
+        Assert.Contains(handle.KeyGroups, k => k.Segments is [{ Kind: SegmentKind.Full }]);
+        model.AssertMatches(await ChangelogHarness.RestoreAsync(_store, handle.KeyGroups), "after repairing the chains");
+    }
+
+    [Fact]
+    public async Task Files_only_aborted_checkpoints_named_are_deleted_once_no_chain_needs_them_and_completed_ones_never()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 1));
+        var model = new StateModel();
+        var random = new Random(2);
+        var named = new Dictionary<long, HashSet<string>>();
+        for (long id = 1; id <= 12; id++)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                model.ApplyRandom(random, subtask.States);
+            }
+
+            var handle = await subtask.CheckpointAsync(id);
+            named[id] = handle.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+            if (id % 3 == 0)
+            {
+                subtask.Changelog.NotifyComplete(id);
+            }
+            else
+            {
+                subtask.Changelog.NotifyAborted(id);
+            }
+
+            await subtask.Changelog.MaterializationUpload;
+        }
+
+        await subtask.Changelog.Deletes;
+        var stored = (await ChangelogHarness.SharedFilesAsync(_store)).ToHashSet();
+        var completed = named.Where(n => n.Key % 3 == 0).SelectMany(n => n.Value).ToHashSet();
+        Assert.Subset(stored, completed);
+        var expected = completed.Union(subtask.Changelog.LiveFiles).ToHashSet();
+        Assert.Equal(expected.Order(), stored.Order());
+        Assert.Contains(named.Where(n => n.Key % 3 != 0).SelectMany(n => n.Value), f => !stored.Contains(f));
+    }
+
+    [Fact]
+    public async Task Disposing_deletes_files_no_acknowledgement_named_and_leaves_acknowledged_ones_to_the_coordinator()
+    {
+        var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var model = new StateModel();
+        var random = new Random(4);
+        for (var i = 0; i < 40; i++)
+        {
+            model.ApplyRandom(random, subtask.States);
+        }
+
+        var acknowledged = await subtask.CheckpointAsync(1);
+        model.ApplyRandom(random, subtask.States);
+        var snapshot = subtask.Changelog.Capture(2);
+
+        subtask.Dispose();
+        snapshot.Dispose();
+        await subtask.Changelog.Deletes;
+
+        var stored = await ChangelogHarness.SharedFilesAsync(_store);
+        Assert.Equal(acknowledged.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Distinct().Order(), stored);
+    }
+
+    private async Task<(KeyedStateHandle Handle, StateModel Model)> CheckpointedStateAsync()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var model = new StateModel();
+        var random = new Random(8);
+        KeyedStateHandle handle = null!;
+        for (long id = 1; id <= 3; id++)
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                model.ApplyRandom(random, subtask.States);
+            }
+
+            handle = await subtask.CheckpointAsync(id);
+            subtask.Changelog.NotifyComplete(id);
+        }
+
+        return (handle, model);
+    }
+
+    /// <summary>Fails writes of paths with a chosen ending.</summary>
+    private sealed class FailingStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        public string? FailWritesEndingWith { get; set; }
+
+        public Uri Location => inner.Location;
+
+        public Task<StoredFile> WriteAsync(string path, Func<Stream, CancellationToken, ValueTask> content, WriteMode mode, CancellationToken cancellationToken = default) =>
+            FailWritesEndingWith is { } ending && path.EndsWith(ending, StringComparison.Ordinal)
+                ? throw new CheckpointStoreException($"injected failure writing {path}")
+                : inner.WriteAsync(path, content, mode, cancellationToken);
+
+        public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, offset, length, cancellationToken);
+
+        public Task<StoredFile?> GetFileAsync(string path, CancellationToken cancellationToken = default) => inner.GetFileAsync(path, cancellationToken);
+
+        public IAsyncEnumerable<StoredFile> ListFilesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListFilesAsync(directory, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListDirectoriesAsync(directory, cancellationToken);
+
+        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
+    }
+}
