@@ -47,7 +47,7 @@ public sealed record JobReportContext(JobStatus Status, Weir.Checkpointing.Coord
 public static class JobCatalog
 {
     /// <summary>Every built-in job, by name.</summary>
-    public static IReadOnlyList<BuiltInJob> All { get; } = [new WordCountJob(), new ExactlyOnceCheckJob()];
+    public static IReadOnlyList<BuiltInJob> All { get; } = [new WordCountJob(), new ExactlyOnceCheckJob(), new HotItemsJob()];
 
     /// <summary>The job named <paramref name="name"/>, or null.</summary>
     public static BuiltInJob? Find(string name) => All.FirstOrDefault(j => string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase));

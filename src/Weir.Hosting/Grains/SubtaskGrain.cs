@@ -110,15 +110,23 @@ internal sealed partial class SubtaskGrain(
 
     void ITaskHost.Post(Action action) => (_context ?? throw new InvalidOperationException("The subtask is not deployed.")).Post(static a => ((Action)a!)(), action);
 
-    IDisposable ITaskHost.Schedule(TimeSpan delay, Action action) =>
-        RegisterGrainTimer(
+    IDisposable ITaskHost.Schedule(TimeSpan delay, Action action)
+    {
+        // A timer of an earlier attempt must not run into the next one.
+        var task = _task;
+        return RegisterGrainTimer(
             _ =>
             {
-                action();
+                if (ReferenceEquals(task, _task))
+                {
+                    action();
+                }
+
                 return Task.CompletedTask;
             },
             delay,
             Timeout.InfiniteTimeSpan);
+    }
 
     void ITaskHost.AcknowledgeCheckpoint(long checkpointId, TaskCheckpointAck ack)
     {

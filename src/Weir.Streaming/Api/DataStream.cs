@@ -47,6 +47,19 @@ public class DataStream<T>
             },
             name);
 
+    /// <summary>Assigns event timestamps and generates watermarks (Flink's assignTimestampsAndWatermarks).</summary>
+    public DataStream<T> AssignTimestampsAndWatermarks(Watermarks.WatermarkStrategy<T> strategy, string name = "Timestamps/Watermarks")
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        var interval = Environment.AutoWatermarkInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(strategy), interval, "pipeline.auto-watermark-interval must be positive to generate watermarks.");
+        }
+
+        return Then<T>(name, () => new Watermarks.TimestampsAndWatermarksOperator<T>(strategy, interval), OperatorRole.Plain);
+    }
+
     /// <summary>Partitions the stream by key: records with equal keys go to the same subtask, whose keyed state they share.</summary>
     public KeyedStream<TKey, T> KeyBy<TKey>(Func<T, TKey> keySelector)
         where TKey : notnull
@@ -54,6 +67,16 @@ public class DataStream<T>
         ArgumentNullException.ThrowIfNull(keySelector);
         return new KeyedStream<TKey, T>(Environment, Producers.Select(p => p with { Partitioning = Partitioning.Hash, KeyGroupSelectorFactory = KeyGroupSelectors.For(keySelector) }).ToArray(), keySelector);
     }
+
+    /// <summary>The records the producing operator sent to side output <paramref name="tag"/> (e.g. a window's late records).</summary>
+    public DataStream<TSide> GetSideOutput<TSide>(Windowing.OutputTag<TSide> tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        return new DataStream<TSide>(Environment, [new Producer(Single(nameof(GetSideOutput)), null, null, tag)]);
+    }
+
+    /// <summary>Starts a windowed join with <paramref name="other"/>.</summary>
+    public JoinedStreams<T, TOther> Join<TOther>(DataStream<TOther> other) => new(this, other);
 
     /// <summary>Merges streams of the same type.</summary>
     public DataStream<T> Union(params DataStream<T>[] others) =>
@@ -111,12 +134,12 @@ public class DataStream<T>
         new(Environment, [new Producer(Environment.Add<TOut>(name, factory, role, Inputs()), null)]);
 
     internal IEnumerable<InputEdge> Inputs(int inputIndex = 0) =>
-        Producers.Select(p => new InputEdge(p.Transformation, p.Partitioning, inputIndex, p.KeyGroupSelectorFactory)).ToArray();
+        Producers.Select(p => new InputEdge(p.Transformation, p.Partitioning, inputIndex, p.KeyGroupSelectorFactory, p.Tag)).ToArray();
 
     private DataStream<T> WithPartitioning(Partitioning partitioning) =>
         new(Environment, Producers.Select(p => p with { Partitioning = partitioning, KeyGroupSelectorFactory = null }).ToArray());
 
-    private Transformation Single(string what) => Producers is [var only]
+    private Transformation Single(string what) => Producers is [{ Tag: null } only]
         ? only.Transformation
         : throw new InvalidOperationException($"{what} applies to the operator producing a stream, but this stream is a union of {Producers.Count} streams.");
 }

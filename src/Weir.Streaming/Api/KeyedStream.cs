@@ -12,6 +12,16 @@ public sealed class KeyedStream<TKey, T> : DataStream<T>
 
     internal Func<T, TKey> KeySelector { get; }
 
+    /// <summary>Starts an interval join with another stream keyed the same way.</summary>
+    public IntervalJoin<TKey, T, TOther> IntervalJoin<TOther>(KeyedStream<TKey, TOther> other) => new(this, other);
+
+    /// <summary>Cuts the keyed stream into windows.</summary>
+    public Windowing.WindowedStream<TKey, T> Window(Windowing.WindowAssigner assigner)
+    {
+        ArgumentNullException.ThrowIfNull(assigner);
+        return new Windowing.WindowedStream<TKey, T>(this, assigner);
+    }
+
     /// <summary>Runs a keyed process function with keyed state.</summary>
     public DataStream<TOut> Process<TOut>(KeyedProcessFunction<TKey, T, TOut> function, string name = "Keyed Process")
     {

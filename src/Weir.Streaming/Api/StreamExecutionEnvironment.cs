@@ -29,21 +29,34 @@ public sealed class StreamExecutionEnvironment
     /// <summary>Whether forward-connected operators of equal parallelism run in one subtask (<c>pipeline.operator-chaining.enabled</c>).</summary>
     public bool OperatorChaining { get; set; }
 
+    /// <summary>How often watermark generators are asked for a watermark (<c>pipeline.auto-watermark-interval</c>, default 200 ms).</summary>
+    public TimeSpan AutoWatermarkInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Creates an environment.</summary>
     public static StreamExecutionEnvironment Create(int defaultParallelism = 1, int maxParallelism = 128, bool operatorChaining = true) =>
         new(defaultParallelism, maxParallelism, operatorChaining);
 
-    /// <summary>Adds a source.</summary>
-    public DataStream<T> AddSource<T, TSplit>(SourceFunction<T, TSplit> source, string name)
+    /// <summary>
+    /// Adds a source. With <paramref name="watermarks"/>, records get their event time and
+    /// watermarks are generated per split inside the source (a lagging or idle split does not
+    /// make other splits' records late), every <see cref="AutoWatermarkInterval"/>.
+    /// </summary>
+    public DataStream<T> AddSource<T, TSplit>(SourceFunction<T, TSplit> source, string name, Watermarks.WatermarkStrategy<T>? watermarks = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var transformation = Add<T>($"Source: {name}", () => new SourceOperator<T, TSplit>(source), OperatorRole.Source, []);
+        var interval = AutoWatermarkInterval;
+        if (watermarks is not null && interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(watermarks), interval, "pipeline.auto-watermark-interval must be positive to generate watermarks.");
+        }
+
+        var transformation = Add<T>($"Source: {name}", () => new SourceOperator<T, TSplit>(source, watermarks, interval), OperatorRole.Source, []);
         return new DataStream<T>(this, [new Producer(transformation, null)]);
     }
 
     /// <summary>A bounded source over a collection (replayable: its position is checkpointed). One subtask unless set otherwise.</summary>
-    public DataStream<T> FromCollection<T>(IEnumerable<T> items, string name = "collection") =>
-        AddSource(new CollectionSource<T>(items), name).SetParallelism(1);
+    public DataStream<T> FromCollection<T>(IEnumerable<T> items, string name = "collection", Watermarks.WatermarkStrategy<T>? watermarks = null) =>
+        AddSource(new CollectionSource<T>(items), name, watermarks).SetParallelism(1);
 
     /// <summary>Builds and validates the job graph.</summary>
     /// <exception cref="JobGraphException">The graph cannot run; the message names the operator and the rule.</exception>
@@ -58,10 +71,10 @@ public sealed class StreamExecutionEnvironment
     }
 
     /// <summary>Adds an edge outside the fluent API (tests of graph validation).</summary>
-    internal static void Connect(Transformation from, Transformation to) => to.Inputs.Add(new InputEdge(from, null, 0, null));
+    internal static void Connect(Transformation from, Transformation to) => to.Inputs.Add(new InputEdge(from, null, 0, null, null));
 
     internal IReadOnlyList<Transformation> Transformations => _transformations;
 }
 
 /// <summary>One upstream of a stream: a transformation, and the partitioning chosen for the edge out of it (null: default).</summary>
-internal sealed record Producer(Transformation Transformation, Output.Partitioning? Partitioning, object? KeyGroupSelectorFactory = null);
+internal sealed record Producer(Transformation Transformation, Output.Partitioning? Partitioning, object? KeyGroupSelectorFactory = null, Windowing.OutputTag? Tag = null);

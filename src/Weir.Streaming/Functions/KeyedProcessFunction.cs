@@ -1,6 +1,7 @@
 using Weir.Streaming.Elements;
 using Weir.Streaming.Operators;
 using Weir.Streaming.State;
+using Weir.Streaming.Timers;
 
 namespace Weir.Streaming.Functions;
 
@@ -20,6 +21,11 @@ public abstract class KeyedProcessFunction<TKey, TIn, TOut>
     /// <summary>Called for every record.</summary>
     public abstract void ProcessElement(TIn value, Context context, ICollector<TOut> output);
 
+    /// <summary>A timer registered through <see cref="Context.TimerService"/> fired; the context's key is the timer's.</summary>
+    public virtual void OnTimer(long timestamp, Context context, ICollector<TOut> output)
+    {
+    }
+
     /// <summary>Called in the synchronous part of checkpoint <paramref name="checkpointId"/>, after the barrier went downstream (Flink's CheckpointedFunction.snapshotState).</summary>
     public virtual void SnapshotState(long checkpointId)
     {
@@ -35,15 +41,25 @@ public abstract class KeyedProcessFunction<TKey, TIn, TOut>
     /// set in <see cref="Open"/> are per subtask while configuration set in the constructor is shared.
     /// </summary>
     internal KeyedProcessFunction<TKey, TIn, TOut> CreateInstance() => (KeyedProcessFunction<TKey, TIn, TOut>)MemberwiseClone();
-    /// <summary>The record's key and timestamp.</summary>
+    /// <summary>The key and timestamp of the record (or timer) being processed, and the timers.</summary>
     public sealed class Context
     {
         private readonly HeapKeyedStateBackend<TKey> _backend;
 
-        internal Context(HeapKeyedStateBackend<TKey> backend) => _backend = backend;
+        internal Context(HeapKeyedStateBackend<TKey> backend, ITimerService timers)
+        {
+            _backend = backend;
+            TimerService = timers;
+        }
 
-        /// <summary>The key of the record being processed.</summary>
+        /// <summary>The key of the record or timer being processed.</summary>
         public TKey CurrentKey => _backend.CurrentKey;
+
+        /// <summary>Event-time and processing-time timers of the current key.</summary>
+        public ITimerService TimerService { get; }
+
+        /// <summary>In <c>OnTimer</c>: which clock fired; null while processing a record.</summary>
+        public TimeDomain? Domain { get; internal set; }
 
         /// <summary>The record's event timestamp, or null.</summary>
         public long? Timestamp => RawTimestamp == RecordBatch.NoTimestamp ? null : RawTimestamp;

@@ -41,6 +41,12 @@ public abstract class SourceFunction<T, TSplit>
 /// <summary>Where a source emits.</summary>
 public interface ISourceOutput<in T>
 {
+    /// <summary>
+    /// The split (index into the splits given to Open) the following records come from. Sources
+    /// with several splits set it so watermarks are tracked per split; others may ignore it.
+    /// </summary>
+    int CurrentSplit { get; set; }
+
     /// <summary>Emits a record without a timestamp.</summary>
     void Collect(T value);
 

@@ -88,8 +88,9 @@ public sealed class JobVertex
 /// <summary>An edge between chains: every source subtask has a channel to every target subtask it may send to.</summary>
 public sealed class JobEdge
 {
-    internal JobEdge(int id, JobVertex source, JobVertex target, Partitioning partitioning, int targetInput, object? keyGroupSelectorFactory)
+    internal JobEdge(int id, JobVertex source, JobVertex target, Partitioning partitioning, int targetInput, object? keyGroupSelectorFactory, Windowing.OutputTag? tag)
     {
+        Tag = tag;
         Id = id;
         Source = source;
         Target = target;
@@ -114,6 +115,9 @@ public sealed class JobEdge
     public int TargetInput { get; }
 
     internal object? KeyGroupSelectorFactory { get; }
+
+    /// <summary>The side output this edge carries, or null for the main output.</summary>
+    public Windowing.OutputTag? Tag { get; }
 
     /// <summary>The target subtasks that source subtask <paramref name="sourceSubtask"/> sends to, in channel order.</summary>
     public IReadOnlyList<int> TargetsOf(int sourceSubtask) =>

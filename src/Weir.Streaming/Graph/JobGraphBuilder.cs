@@ -43,7 +43,7 @@ internal static class JobGraphBuilder
         }
 
         bool ChainsToInput(Transformation t) =>
-            chaining && t.ChainingAllowed && !t.IsSource && t.Inputs.Count == 1
+            chaining && t.ChainingAllowed && !t.IsSource && t.Inputs.Count == 1 && t.Inputs[0].Tag is null
             && t.Inputs[0].Resolve(parallelism[t.Inputs[0].Source], parallelism[t]) == Partitioning.Forward
             && parallelism[t.Inputs[0].Source] == parallelism[t]
             && consumers[t.Inputs[0].Source].Count == 1
@@ -74,7 +74,7 @@ internal static class JobGraphBuilder
             {
                 var source = vertexOf[input.Source];
                 var partitioning = input.Resolve(source.Parallelism, vertex.Parallelism);
-                var edge = new JobEdge(edges.Count, source, vertex, partitioning, input.InputIndex, input.KeyGroupSelectorFactory);
+                var edge = new JobEdge(edges.Count, source, vertex, partitioning, input.InputIndex, input.KeyGroupSelectorFactory, input.Tag);
                 edges.Add(edge);
                 source.Outputs.Add(edge);
                 vertex.Inputs.Add(edge);

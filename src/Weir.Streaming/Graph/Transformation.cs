@@ -52,10 +52,18 @@ internal abstract class Transformation<TOut>(int id, string name) : Transformati
 
     public override IReadOnlyList<IRecordWriter> ConnectNetwork(StreamOperator self, IReadOnlyList<NetworkOutputSpec> outputs)
     {
+        var sideWriters = new List<IRecordWriter>();
+        foreach (var side in outputs.Where(o => o.Tag is not null))
+        {
+            sideWriters.Add(side.Tag!.CreateWriter(side.Senders, side.Partitioning, side.KeyGroupSelectorFactory, side.MaxParallelism, side.BatchSize, side.SubtaskIndex, out var sideOutput));
+            self.AddSideOutput(side.Tag.Id, sideOutput);
+        }
+
+        outputs = outputs.Where(o => o.Tag is null).ToArray();
         if (outputs.Count == 0)
         {
             SetOutput(self, DiscardingOutput<TOut>.Instance);
-            return [];
+            return sideWriters;
         }
 
         var writers = outputs.Select(o => new RecordWriterOutput<TOut>(
@@ -66,7 +74,7 @@ internal abstract class Transformation<TOut>(int id, string name) : Transformati
             o.BatchSize,
             o.SubtaskIndex)).ToArray();
         SetOutput(self, writers.Length == 1 ? writers[0] : new BroadcastingOutput<TOut>(writers));
-        return writers;
+        return [.. writers, .. sideWriters];
     }
 
     private static void SetOutput(StreamOperator self, IOutput<TOut> output)
@@ -89,7 +97,7 @@ internal interface IHasOutput<TOut>
 }
 
 /// <summary>An edge into a transformation: from which upstream, partitioned how, into which input.</summary>
-internal sealed record InputEdge(Transformation Source, Partitioning? Partitioning, int InputIndex, object? KeyGroupSelectorFactory)
+internal sealed record InputEdge(Transformation Source, Partitioning? Partitioning, int InputIndex, object? KeyGroupSelectorFactory, Windowing.OutputTag? Tag)
 {
     /// <summary>Forward when not set and the parallelism matches, else rebalance (Flink's default).</summary>
     public Partitioning Resolve(int sourceParallelism, int targetParallelism) =>
@@ -97,7 +105,7 @@ internal sealed record InputEdge(Transformation Source, Partitioning? Partitioni
 }
 
 /// <summary>One downstream edge of a subtask's chain, with the channels to its target subtasks.</summary>
-internal sealed record NetworkOutputSpec(ChannelSender[] Senders, Partitioning Partitioning, object? KeyGroupSelectorFactory, int MaxParallelism, int BatchSize, int SubtaskIndex);
+internal sealed record NetworkOutputSpec(ChannelSender[] Senders, Partitioning Partitioning, object? KeyGroupSelectorFactory, int MaxParallelism, int BatchSize, int SubtaskIndex, Windowing.OutputTag? Tag);
 
 /// <summary>Makes key-group selectors: record → key group of its key.</summary>
 internal static class KeyGroupSelectors

@@ -9,6 +9,9 @@ internal interface IOutput<in T>
     void Collect(T record, long timestamp);
 
     void EmitWatermark(Watermark watermark);
+
+    /// <summary>Tells downstream whether this stream is idle (idle streams do not hold back the watermark).</summary>
+    void EmitStatus(WatermarkStatus status);
 }
 
 /// <summary>Adapts an operator's output to a user function's collector, stamping the current timestamp.</summary>
@@ -25,6 +28,8 @@ internal sealed class ChainedOutput<T>(IInput<T> next) : IOutput<T>
     public void Collect(T record, long timestamp) => next.ProcessElement(record, timestamp);
 
     public void EmitWatermark(Watermark watermark) => next.ProcessWatermark(watermark);
+
+    public void EmitStatus(WatermarkStatus status) => next.ProcessWatermarkStatus(status);
 }
 
 /// <summary>Sends every record to several outputs (an operator with several downstream edges).</summary>
@@ -45,6 +50,14 @@ internal sealed class BroadcastingOutput<T>(IOutput<T>[] outputs) : IOutput<T>
             output.EmitWatermark(watermark);
         }
     }
+
+    public void EmitStatus(WatermarkStatus status)
+    {
+        foreach (var output in outputs)
+        {
+            output.EmitStatus(status);
+        }
+    }
 }
 
 /// <summary>The end of a chain with no downstream: records are dropped (sinks have none).</summary>
@@ -59,6 +72,10 @@ internal sealed class DiscardingOutput<T> : IOutput<T>
     public void EmitWatermark(Watermark watermark)
     {
     }
+
+    public void EmitStatus(WatermarkStatus status)
+    {
+    }
 }
 
 /// <summary>An operator's typed input.</summary>
@@ -67,4 +84,6 @@ internal interface IInput<in T>
     void ProcessElement(T record, long timestamp);
 
     void ProcessWatermark(Watermark watermark);
+
+    void ProcessWatermarkStatus(WatermarkStatus status);
 }

@@ -1,5 +1,7 @@
+using Weir.Streaming.Elements;
 using Weir.Streaming.Functions;
 using Weir.Streaming.State;
+using Weir.Streaming.Timers;
 
 namespace Weir.Streaming.Operators;
 
@@ -8,8 +10,24 @@ internal abstract class KeyedOneInputOperator<TKey, TIn, TOut>(Func<TIn, TKey> k
     where TKey : notnull
 {
     private HeapKeyedStateBackend<TKey>? _backend;
+    private InternalTimerService<TKey>? _timers;
 
     protected HeapKeyedStateBackend<TKey> Backend => _backend ?? throw new InvalidOperationException("The keyed state backend is created before Open.");
+
+    /// <summary>The operator's timers; created (and restored) by operators that use them, in Open.</summary>
+    protected InternalTimerService<TKey> Timers => _timers ??= new InternalTimerService<TKey>(Backend, Context.Services, OnTimer);
+
+    /// <summary>A timer fired; the current key is the timer's.</summary>
+    protected virtual void OnTimer(long timestamp, TimeDomain domain)
+    {
+    }
+
+    /// <summary>Fires event-time timers up to the watermark, then passes the watermark on.</summary>
+    public override void ProcessWatermark(Watermark watermark)
+    {
+        _timers?.AdvanceWatermark(watermark.Timestamp);
+        Output.EmitWatermark(watermark);
+    }
 
     public override IKeyedStateBackend? KeyedStateBackend => _backend;
 
@@ -75,7 +93,7 @@ internal sealed class KeyedProcessOperator<TKey, TIn, TOut>(Func<TIn, TKey> keyS
     public override void Open()
     {
         _collector = new TimestampedCollector<TOut>(Output);
-        _context = new KeyedProcessFunction<TKey, TIn, TOut>.Context(Backend);
+        _context = new KeyedProcessFunction<TKey, TIn, TOut>.Context(Backend, Timers);
         function.Open(new KeyedRuntimeContext<TKey>(Backend, Context));
     }
 
@@ -83,7 +101,17 @@ internal sealed class KeyedProcessOperator<TKey, TIn, TOut>(Func<TIn, TKey> keyS
     {
         _collector!.Timestamp = timestamp;
         _context!.RawTimestamp = timestamp;
+        _context.Domain = null;
         function.ProcessElement(record, _context, _collector);
+    }
+
+    protected override void OnTimer(long timestamp, TimeDomain domain)
+    {
+        // Results of an event-time timer carry the timer's time (Flink's convention).
+        _collector!.Timestamp = domain == TimeDomain.EventTime ? timestamp : RecordBatch.NoTimestamp;
+        _context!.RawTimestamp = _collector.Timestamp;
+        _context.Domain = domain;
+        function.OnTimer(timestamp, _context, _collector);
     }
 
     public override void SnapshotState(long checkpointId) => function.SnapshotState(checkpointId);

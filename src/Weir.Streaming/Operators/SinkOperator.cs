@@ -21,6 +21,10 @@ internal sealed class SinkOperator<T>(SinkFunction<T> template) : OneInputStream
     {
     }
 
+    public override void ProcessWatermarkStatus(Elements.WatermarkStatus status)
+    {
+    }
+
     public override void SnapshotState(long checkpointId) => _function.SnapshotState(checkpointId);
 
     public override void NotifyCheckpointComplete(long checkpointId) => _function.NotifyCheckpointComplete(checkpointId);

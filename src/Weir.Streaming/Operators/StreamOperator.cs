@@ -13,10 +13,31 @@ namespace Weir.Streaming.Operators;
 internal abstract class StreamOperator
 {
     private OperatorContext? _context;
+    private Dictionary<string, List<object>>? _sideOutputs;
 
     public OperatorContext Context => _context ?? throw new InvalidOperationException($"{GetType().Name} was not set up by its task.");
 
     internal void Setup(OperatorContext context) => _context = context;
+
+    internal void AddSideOutput(string tagId, object output)
+    {
+        _sideOutputs ??= new Dictionary<string, List<object>>(StringComparer.Ordinal);
+        if (!_sideOutputs.TryGetValue(tagId, out var list))
+        {
+            _sideOutputs[tagId] = list = [];
+        }
+
+        list.Add(output);
+    }
+
+    /// <summary>Where records for side output <paramref name="tag"/> go, or null if nothing reads it.</summary>
+    internal IOutput<T>? SideOutput<T>(Windowing.OutputTag<T> tag) =>
+        _sideOutputs?.GetValueOrDefault(tag.Id) switch
+        {
+            null => null,
+            [var single] => (IOutput<T>)single,
+            var many => new BroadcastingOutput<T>(many.Cast<IOutput<T>>().ToArray()),
+        };
 
     /// <summary>The keyed state backend, for keyed operators (created by the task before <see cref="Open"/>).</summary>
     public virtual IKeyedStateBackend? KeyedStateBackend => null;
@@ -68,9 +89,13 @@ internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInp
 
     public virtual void ProcessWatermark(Watermark watermark) => Output.EmitWatermark(watermark);
 
+    public virtual void ProcessWatermarkStatus(WatermarkStatus status) => Output.EmitStatus(status);
+
     void IBatchInput.ProcessBatch(RecordBatch batch, int inputIndex) => ProcessBatch((RecordBatch<TIn>)batch);
 
     void IBatchInput.ProcessWatermark(Watermark watermark, int inputIndex) => ProcessWatermark(watermark);
+
+    void IBatchInput.ProcessWatermarkStatus(WatermarkStatus status, int inputIndex) => ProcessWatermarkStatus(status);
 
     /// <summary>Runs every record of a batch through <see cref="ProcessElement"/>.</summary>
     public void ProcessBatch(RecordBatch<TIn> batch)
@@ -100,4 +125,6 @@ internal interface IBatchInput
     void ProcessBatch(RecordBatch batch, int inputIndex);
 
     void ProcessWatermark(Watermark watermark, int inputIndex);
+
+    void ProcessWatermarkStatus(WatermarkStatus status, int inputIndex);
 }

@@ -67,6 +67,8 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
 
     public void EmitWatermark(Watermark watermark) => Broadcast(watermark);
 
+    public void EmitStatus(WatermarkStatus status) => Broadcast(status);
+
     /// <summary>Sends every partial batch.</summary>
     public void Flush()
     {

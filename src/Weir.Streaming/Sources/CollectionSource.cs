@@ -24,6 +24,7 @@ public sealed class CollectionSource<T>(IEnumerable<T> items) : SourceFunction<T
         for (var s = 0; s < _splits.Count && emitted < maxRecords; s++)
         {
             var split = _splits[s];
+            output.CurrentSplit = s;
             var position = split.Next;
             while (position < _items.Length && emitted < maxRecords)
             {

@@ -83,6 +83,7 @@ public sealed class GeneratorSource<T> : SourceFunction<T, GeneratorSource<T>.Sp
             var index = _nextSplit;
             _nextSplit = (_nextSplit + 1) % _splits.Count;
             var split = _splits[index];
+            output.CurrentSplit = index;
             var next = split.NextIndex;
             var end = Math.Min(next + Math.Min(slice, budget), _recordsPerPartition ?? long.MaxValue);
             for (; next < end; next++)

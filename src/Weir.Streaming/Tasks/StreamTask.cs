@@ -235,6 +235,8 @@ public sealed class StreamTask : ITaskServices
                 _host.Schedule(status.RetryAfter, _host.RequestDefaultAction);
                 return false;
             default:
+                // End of data: event time ends too, so every pending window and timer fires before the final checkpoint.
+                _source.EmitFinalWatermark();
                 Flush();
                 if (_deployment.Options.FinalCheckpoint)
                 {
@@ -291,9 +293,15 @@ public sealed class StreamTask : ITaskServices
 
                 break;
             case WatermarkStatus status:
-                if (_valve!.OnStatus(channel, status.IsIdle) is { } advancedByIdleness)
+                var wasIdle = _valve!.AllIdle;
+                if (_valve.OnStatus(channel, status.IsIdle) is { } advancedByIdleness)
                 {
                     _head!.ProcessWatermark(new Watermark(advancedByIdleness), _gate!.InputIndexOf(channel));
+                }
+
+                if (_valve.AllIdle != wasIdle)
+                {
+                    _head!.ProcessWatermarkStatus(_valve.AllIdle ? WatermarkStatus.Idle : WatermarkStatus.Active, _gate!.InputIndexOf(channel));
                 }
 
                 break;
@@ -454,7 +462,7 @@ public sealed class StreamTask : ITaskServices
             ? list
             : throw new InvalidOperationException($"Task {Name} got no channels for its output edge {edge.Id} to {edge.Target.Name}.");
         var senders = channels.Select(c => new ChannelSender(c, _host.RequestDefaultAction)).ToArray();
-        return new NetworkOutputSpec(senders, edge.Partitioning, edge.KeyGroupSelectorFactory, _vertex.MaxParallelism, _deployment.Options.BatchSize, _deployment.SubtaskIndex);
+        return new NetworkOutputSpec(senders, edge.Partitioning, edge.KeyGroupSelectorFactory, _vertex.MaxParallelism, _deployment.Options.BatchSize, _deployment.SubtaskIndex, edge.Tag);
     }
 }
 

@@ -20,6 +20,30 @@ internal sealed class WatermarkValve
 
     public long Current => _emitted;
 
+    /// <summary>True when every channel that has not ended is idle.</summary>
+    public bool AllIdle
+    {
+        get
+        {
+            var any = false;
+            for (var i = 0; i < _idle.Length; i++)
+            {
+                if (_watermarks[i] == long.MaxValue)
+                {
+                    continue;
+                }
+
+                any = true;
+                if (!_idle[i])
+                {
+                    return false;
+                }
+            }
+
+            return any;
+        }
+    }
+
     /// <summary>A watermark arrived; returns the new combined watermark if it advanced.</summary>
     public long? OnWatermark(int channel, long timestamp)
     {

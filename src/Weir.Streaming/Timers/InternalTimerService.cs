@@ -1,0 +1,215 @@
+using Weir.Streaming.State;
+using Weir.Streaming.Tasks;
+
+namespace Weir.Streaming.Timers;
+
+/// <summary>
+/// The timers of one keyed operator subtask. The timers themselves live in keyed state (a sorted
+/// list of timestamps per key and domain), so checkpoints, restores and rescaling carry them like
+/// any state; a priority queue per domain orders them for firing and is rebuilt from the state
+/// when the operator opens. Deleting removes from state only; the queue skips entries no longer in state.
+/// Firing sets the current key, calls the operator back, and runs on the task thread.
+/// </summary>
+internal sealed class InternalTimerService<TKey> : ITimerService
+    where TKey : notnull
+{
+    private readonly HeapKeyedStateBackend<TKey> _backend;
+    private readonly ITaskServices _services;
+    private readonly Action<long, TimeDomain> _onTimer;
+    private readonly Domain _event;
+    private readonly Domain _processing;
+    private IDisposable? _wakeup;
+    private long _wakeupAt = long.MaxValue;
+
+    public InternalTimerService(HeapKeyedStateBackend<TKey> backend, ITaskServices services, Action<long, TimeDomain> onTimer)
+    {
+        _backend = backend;
+        _services = services;
+        _onTimer = onTimer;
+        _event = new Domain(backend, "_timers-event");
+        _processing = new Domain(backend, "_timers-processing");
+        ScheduleWakeup();
+    }
+
+    public long CurrentWatermark { get; private set; } = long.MinValue;
+
+    public long CurrentProcessingTime => _services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Timers registered and not yet fired or deleted, both domains.</summary>
+    public int Count => _event.Count + _processing.Count;
+
+    public void RegisterEventTimeTimer(long timestamp) => _event.Register(timestamp);
+
+    public void DeleteEventTimeTimer(long timestamp) => _event.Delete(timestamp);
+
+    public void RegisterProcessingTimeTimer(long timestamp)
+    {
+        _processing.Register(timestamp);
+        if (timestamp < _wakeupAt)
+        {
+            ScheduleWakeup();
+        }
+    }
+
+    public void DeleteProcessingTimeTimer(long timestamp) => _processing.Delete(timestamp);
+
+    /// <summary>Fires every event-time timer at or before <paramref name="watermark"/>, in timestamp order.</summary>
+    public void AdvanceWatermark(long watermark)
+    {
+        CurrentWatermark = watermark;
+        while (_event.TryFireNext(watermark, out var timestamp))
+        {
+            _onTimer(timestamp, TimeDomain.EventTime);
+        }
+    }
+
+    private void OnWakeup()
+    {
+        _wakeup = null;
+        _wakeupAt = long.MaxValue;
+        var now = CurrentProcessingTime;
+        while (_processing.TryFireNext(now, out var timestamp))
+        {
+            _onTimer(timestamp, TimeDomain.ProcessingTime);
+        }
+
+        ScheduleWakeup();
+    }
+
+    private void ScheduleWakeup()
+    {
+        if (!_processing.TryPeek(out var next))
+        {
+            return;
+        }
+
+        _wakeup?.Dispose();
+        _wakeupAt = next;
+        _wakeup = _services.Schedule(TimeSpan.FromMilliseconds(Math.Max(0, next - CurrentProcessingTime)), OnWakeup);
+    }
+
+    /// <summary>One domain's timers: the state table and the firing queue.</summary>
+    private sealed class Domain
+    {
+        private readonly HeapKeyedStateBackend<TKey> _backend;
+        private readonly StateTable<TKey, long[]> _table;
+        private readonly PriorityQueue<(TKey Key, int KeyGroupIndex), long> _queue = new();
+
+        public Domain(HeapKeyedStateBackend<TKey> backend, string name)
+        {
+            _backend = backend;
+            _table = backend.Table<long[]>(name, copyValue: null);
+            for (var index = 0; index < backend.Range.Count; index++)
+            {
+                foreach (var (key, timestamps) in _table.EntriesOf(index))
+                {
+                    foreach (var timestamp in timestamps)
+                    {
+                        _queue.Enqueue((key, index), timestamp);
+                    }
+                }
+            }
+        }
+
+        public int Count
+        {
+            get
+            {
+                var count = 0;
+                for (var index = 0; index < _backend.Range.Count; index++)
+                {
+                    count += _table.EntriesOf(index).Sum(e => e.Value.Length);
+                }
+
+                return count;
+            }
+        }
+
+        public void Register(long timestamp)
+        {
+            var index = _backend.CurrentKeyGroupIndex;
+            var key = _backend.CurrentKey;
+            var timestamps = _table.TryGet(index, key, out var existing) ? existing : [];
+            var position = Array.BinarySearch(timestamps, timestamp);
+            if (position >= 0)
+            {
+                return;
+            }
+
+            // Timer lists are values: replaced, never changed in place (snapshots may read the old one).
+            position = ~position;
+            var updated = new long[timestamps.Length + 1];
+            Array.Copy(timestamps, updated, position);
+            updated[position] = timestamp;
+            Array.Copy(timestamps, position, updated, position + 1, timestamps.Length - position);
+            _table.Put(index, key, updated);
+            _queue.Enqueue((key, index), timestamp);
+        }
+
+        public void Delete(long timestamp) => Remove(_backend.CurrentKeyGroupIndex, _backend.CurrentKey, timestamp);
+
+        public bool TryPeek(out long timestamp)
+        {
+            while (_queue.TryPeek(out var entry, out timestamp))
+            {
+                if (Contains(entry.KeyGroupIndex, entry.Key, timestamp))
+                {
+                    return true;
+                }
+
+                _queue.Dequeue();
+            }
+
+            return false;
+        }
+
+        /// <summary>Takes the earliest live timer at or before <paramref name="upTo"/>, sets its key current and removes it from state.</summary>
+        public bool TryFireNext(long upTo, out long timestamp)
+        {
+            while (_queue.TryPeek(out var entry, out timestamp) && timestamp <= upTo)
+            {
+                _queue.Dequeue();
+                if (!Remove(entry.KeyGroupIndex, entry.Key, timestamp))
+                {
+                    continue;
+                }
+
+                _backend.SetCurrentKey(entry.Key, _backend.Range.Start + entry.KeyGroupIndex);
+                return true;
+            }
+
+            return false;
+        }
+
+        private bool Contains(int index, TKey key, long timestamp) =>
+            _table.TryGet(index, key, out var timestamps) && Array.BinarySearch(timestamps, timestamp) >= 0;
+
+        private bool Remove(int index, TKey key, long timestamp)
+        {
+            if (!_table.TryGet(index, key, out var timestamps))
+            {
+                return false;
+            }
+
+            var position = Array.BinarySearch(timestamps, timestamp);
+            if (position < 0)
+            {
+                return false;
+            }
+
+            if (timestamps.Length == 1)
+            {
+                _table.Remove(index, key);
+            }
+            else
+            {
+                var updated = new long[timestamps.Length - 1];
+                Array.Copy(timestamps, updated, position);
+                Array.Copy(timestamps, position + 1, updated, position, timestamps.Length - position - 1);
+                _table.Put(index, key, updated);
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using Weir.Streaming.Elements;
+
+namespace Weir.Streaming.Watermarks;
+
+/// <summary>
+/// Watermarks per source split (as Flink's new source API does): each split has its own
+/// generator, and the source's watermark is the minimum over its active splits. So a split that
+/// lags (after a restore, or because its partition is slow) holds time back instead of making
+/// its records late, and an idle split (no record within the idleness timeout) stops holding it back.
+/// </summary>
+internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProvider clock)
+{
+    private readonly Dictionary<int, SplitClock> _splits = [];
+    private long _emitted = long.MinValue;
+    private bool _idle;
+
+    /// <summary>The split whose records are being emitted.</summary>
+    public int CurrentSplit { get; set; }
+
+    /// <summary>Stamps a record of the current split and shows it to that split's generator.</summary>
+    public long OnRecord(T record, long timestamp)
+    {
+        var stamped = strategy.TimestampAssigner is { } assign ? assign(record, timestamp) : timestamp;
+        var split = Split(CurrentSplit);
+        split.Generator.OnEvent(record, stamped, split);
+        split.LastRecordAt = clock.GetTimestamp();
+        split.Idle = false;
+        return stamped;
+    }
+
+    /// <summary>Asks every split for a watermark; returns the watermark or status to emit, if any changed.</summary>
+    public (Watermark? Watermark, WatermarkStatus? Status) OnPeriodicEmit()
+    {
+        var now = clock.GetTimestamp();
+        var min = long.MaxValue;
+        var anyActive = false;
+        foreach (var split in _splits.Values)
+        {
+            split.Generator.OnPeriodicEmit(split);
+            if (strategy.Idleness is { } idleness && clock.GetElapsedTime(split.LastRecordAt, now) >= idleness)
+            {
+                split.Idle = true;
+            }
+
+            if (!split.Idle)
+            {
+                anyActive = true;
+                min = Math.Min(min, split.Watermark);
+            }
+        }
+
+        if (!anyActive)
+        {
+            if (_splits.Count > 0 && !_idle)
+            {
+                _idle = true;
+                return (null, WatermarkStatus.Idle);
+            }
+
+            return (null, null);
+        }
+
+        WatermarkStatus? status = null;
+        if (_idle)
+        {
+            _idle = false;
+            status = WatermarkStatus.Active;
+        }
+
+        if (min > _emitted && min != long.MinValue)
+        {
+            _emitted = min;
+            return (new Watermark(min), status);
+        }
+
+        return (null, status);
+    }
+
+    private SplitClock Split(int index)
+    {
+        if (!_splits.TryGetValue(index, out var split))
+        {
+            _splits[index] = split = new SplitClock(strategy.CreateGenerator(), clock.GetTimestamp());
+        }
+
+        return split;
+    }
+
+    private sealed class SplitClock(IWatermarkGenerator<T> generator, long createdAt) : IWatermarkOutput
+    {
+        public IWatermarkGenerator<T> Generator { get; } = generator;
+
+        public long Watermark { get; private set; } = long.MinValue;
+
+        public long LastRecordAt { get; set; } = createdAt;
+
+        public bool Idle { get; set; }
+
+        public void EmitWatermark(long timestamp) => Watermark = Math.Max(Watermark, timestamp);
+    }
+}

@@ -1,0 +1,35 @@
+using Weir.Streaming.Operators;
+using Weir.Streaming.Output;
+
+namespace Weir.Streaming.Windowing;
+
+/// <summary>Names a side output of records of <typeparamref name="T"/> (late records of a window, or a process function's extra output).</summary>
+public sealed class OutputTag<T>(string id) : OutputTag(id)
+{
+    internal override IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output)
+    {
+        var writer = new RecordWriterOutput<T>(
+            senders,
+            partitioning,
+            keyGroupSelectorFactory is null ? null : ((Func<int, Func<T, int>>)keyGroupSelectorFactory)(maxParallelism),
+            maxParallelism,
+            batchSize,
+            subtaskIndex);
+        output = writer;
+        return writer;
+    }
+}
+
+/// <summary>The untyped face of an output tag.</summary>
+public abstract class OutputTag
+{
+    private protected OutputTag(string id) => Id = !string.IsNullOrWhiteSpace(id) ? id : throw new ArgumentException("An output tag needs an id.", nameof(id));
+
+    /// <summary>The tag's id, unique within its operator.</summary>
+    public string Id { get; }
+
+    internal abstract IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output);
+
+    /// <inheritdoc />
+    public override string ToString() => $"side output '{Id}'";
+}

@@ -1,0 +1,76 @@
+using Weir.Streaming.Functions;
+
+namespace Weir.Streaming.Windowing;
+
+/// <summary>
+/// What a window keeps and how it emits: a running reduce, an aggregate accumulator, or (for a
+/// full-window process function) every record. Accumulators are values: <see cref="Add"/> and
+/// <see cref="Merge"/> return new ones, except the record buffer, which <see cref="Copy"/> clones
+/// for copy-on-write snapshots.
+/// </summary>
+internal abstract class WindowContents<TKey, TIn, TAcc, TOut>
+{
+    public abstract TAcc Add(TAcc? accumulator, bool exists, TIn record);
+
+    public abstract TAcc Merge(TAcc a, TAcc b);
+
+    public abstract void Emit(TKey key, WindowContext context, TAcc accumulator, ICollector<TOut> output);
+
+    public virtual TAcc Copy(TAcc accumulator) => accumulator;
+}
+
+internal sealed class ReduceContents<TKey, T, TOut>(Func<T, T, T> reduce, ProcessWindowFunction<T, TOut, TKey>? window) : WindowContents<TKey, T, T, TOut>
+{
+    public override T Add(T? accumulator, bool exists, T record) => exists ? reduce(accumulator!, record) : record;
+
+    public override T Merge(T a, T b) => reduce(a, b);
+
+    public override void Emit(TKey key, WindowContext context, T accumulator, ICollector<TOut> output)
+    {
+        if (window is null)
+        {
+            ((ICollector<T>)output).Collect(accumulator);
+        }
+        else
+        {
+            window.Process(key, context, [accumulator], output);
+        }
+    }
+}
+
+internal sealed class AggregateContents<TKey, TIn, TAcc, TResult, TOut>(IAggregateFunction<TIn, TAcc, TResult> aggregate, ProcessWindowFunction<TResult, TOut, TKey>? window)
+    : WindowContents<TKey, TIn, TAcc, TOut>
+{
+    public override TAcc Add(TAcc? accumulator, bool exists, TIn record) => aggregate.Add(record, exists ? accumulator! : aggregate.CreateAccumulator());
+
+    public override TAcc Merge(TAcc a, TAcc b) => aggregate.Merge(a, b);
+
+    public override void Emit(TKey key, WindowContext context, TAcc accumulator, ICollector<TOut> output)
+    {
+        var result = aggregate.GetResult(accumulator);
+        if (window is null)
+        {
+            ((ICollector<TResult>)output).Collect(result);
+        }
+        else
+        {
+            window.Process(key, context, [result], output);
+        }
+    }
+}
+
+internal sealed class BufferContents<TKey, TIn, TOut>(ProcessWindowFunction<TIn, TOut, TKey> window) : WindowContents<TKey, TIn, List<TIn>, TOut>
+{
+    public override List<TIn> Add(List<TIn>? accumulator, bool exists, TIn record)
+    {
+        var buffer = exists ? accumulator! : [];
+        buffer.Add(record);
+        return buffer;
+    }
+
+    public override List<TIn> Merge(List<TIn> a, List<TIn> b) => [.. a, .. b];
+
+    public override void Emit(TKey key, WindowContext context, List<TIn> accumulator, ICollector<TOut> output) => window.Process(key, context, accumulator, output);
+
+    public override List<TIn> Copy(List<TIn> accumulator) => [.. accumulator];
+}
