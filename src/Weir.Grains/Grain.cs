@@ -9,7 +9,7 @@ namespace Weir.Grains;
 /// message at a time, and <c>await</c> continuations come back to the activation, so the grain
 /// needs no locks. Constructor parameters are resolved from the silo's services.
 /// </summary>
-public abstract class Grain : IGrain
+public abstract class Grain : IGrain, IGrainIdentity
 {
     private ActivationData? _activation;
 
@@ -75,4 +75,7 @@ public enum DeactivationReason
 
     /// <summary>Activation failed.</summary>
     ActivationFailed,
+
+    /// <summary>The cluster changed and another silo owns the grain now; its next call activates it there.</summary>
+    PlacementChanged,
 }

@@ -1,13 +1,24 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Weir.Grains.Activation;
+using Weir.Grains.Channels;
+using Weir.Grains.Cluster;
 using Weir.Grains.Hosting;
 using Weir.Grains.Invocation;
+using Weir.Grains.Membership;
+using Weir.Grains.Placement;
+using Weir.Grains.Transport;
 
 namespace Weir.Grains;
 
 /// <summary>
 /// The silo's runtime core: the catalog of activations, message delivery, and the two sweeps
 /// that keep it healthy (call timeouts and idle collection). Hosting starts and stops it.
+/// In a cluster (<see cref="ClusterOptions.ClusterId"/> set) <see cref="Cluster"/> joins the
+/// others, and delivery sends a call to the silo that owns its grain; a single silo has no
+/// cluster part and delivers everything locally.
 /// </summary>
 internal sealed class GrainRuntime : IDisposable
 {
@@ -27,6 +38,13 @@ internal sealed class GrainRuntime : IDisposable
         GrainFactory = new GrainFactory(this);
         _collector = new ActivationCollector(this);
         _timeouts = new CallTimeoutWatcher(this);
+        Placement = new GrainPlacement(new SiloAddress(new IPEndPoint(IPAddress.Loopback, 0), timeProvider.GetUtcNow().UtcTicks), options.Cluster.VirtualNodesPerSilo);
+        Channels = new RemoteChannels(() => Placement.LocalSilo, ConnectToSilo);
+        if (options.Cluster.IsEnabled)
+        {
+            var (table, location) = MembershipTableFor(options.Cluster, services, timeProvider);
+            Cluster = new ClusterRuntime(this, table, location, loggerFactory, () => services.GetService<IHostApplicationLifetime>()?.StopApplication());
+        }
     }
 
     public IServiceProvider Services { get; }
@@ -44,6 +62,15 @@ internal sealed class GrainRuntime : IDisposable
     public IGrainFactory GrainFactory { get; }
 
     public CancellationToken StoppingToken => _stopping.Token;
+
+    /// <summary>Where grains live; in a single silo, here.</summary>
+    public GrainPlacement Placement { get; }
+
+    /// <summary>Cross-silo channels (none can open in a single silo).</summary>
+    public RemoteChannels Channels { get; }
+
+    /// <summary>The cluster part; null for a single silo.</summary>
+    public ClusterRuntime? Cluster { get; }
 
     public void Start()
     {
@@ -83,9 +110,18 @@ internal sealed class GrainRuntime : IDisposable
         }
     }
 
-    /// <summary>Puts a new message into the activation of its grain; returns that activation for the reference to remember.</summary>
+    /// <summary>
+    /// Puts a new message into the activation of its grain; returns that activation for the
+    /// reference to remember. In a cluster, a message for a grain another silo owns is sent there
+    /// instead (and null returned, so the reference asks again next time).
+    /// </summary>
     public ActivationData? Deliver(GrainId grainId, GrainClass grainClass, Message message)
     {
+        if (Cluster is { } cluster && cluster.TryRouteRemote(grainId, message))
+        {
+            return null;
+        }
+
         while (true)
         {
             ActivationData activation;
@@ -115,6 +151,11 @@ internal sealed class GrainRuntime : IDisposable
         {
             throw new SiloUnavailableException($"Silo '{Options.SiloName}' is shutting down: grain {grainId} cannot be activated.");
         }
+
+        if (Cluster is { IsStopped: true })
+        {
+            throw new SiloUnavailableException($"Silo '{Options.SiloName}' ({Placement.LocalSilo}) has left the cluster: grain {grainId} cannot be activated.");
+        }
     }
 
     public CallDeadline DeadlineFor(GrainMethodInvoker method)
@@ -125,6 +166,28 @@ internal sealed class GrainRuntime : IDisposable
 
     public static TimeoutException TimeoutFor(GrainId grainId, Message message) =>
         new($"The call {message.Describe()} to grain {grainId} got no answer within {message.Deadline.Timeout.TotalMilliseconds:0} ms.");
+
+    private static (IMembershipTable Table, string Location) MembershipTableFor(ClusterOptions options, IServiceProvider services, TimeProvider timeProvider)
+    {
+        var clusterId = options.ClusterId!;
+        switch (options.MembershipTable)
+        {
+            case MembershipTableKind.InMemory:
+                var inMemory = InMemoryMembershipTables.For(clusterId);
+                return (inMemory, inMemory.Location);
+            case MembershipTableKind.Custom:
+                var custom = services.GetService<IMembershipTable>()
+                    ?? throw new InvalidOperationException("SiloOptions.Cluster.MembershipTable = Custom, but no IMembershipTable is registered.");
+                return (custom, custom is MembershipTable { } table ? table.Location : custom.GetType().Name);
+            default:
+                var file = new MembershipTable(new FileMembershipStorage(options.MembershipDirectory!, clusterId, timeProvider), clusterId);
+                return (file, file.Location);
+        }
+    }
+
+    private Task<Connection> ConnectToSilo(SiloAddress silo) => Cluster is { } cluster
+        ? cluster.Connections.GetAsync(silo)
+        : Task.FromException<Connection>(new SiloUnavailableException($"Silo '{Options.SiloName}' is not in a cluster: it connects to no other silo (set SiloOptions.Cluster.ClusterId)."));
 
     public void Dispose()
     {
@@ -141,6 +204,3 @@ internal sealed class GrainRuntime : IDisposable
         Stopped,
     }
 }
-
-/// <summary>A call could not be delivered because the silo is shutting down or has stopped.</summary>
-public sealed class SiloUnavailableException(string message) : Exception(message);

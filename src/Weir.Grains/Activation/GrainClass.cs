@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
+using Weir.Grains.Invocation;
 
 namespace Weir.Grains.Activation;
 
@@ -33,6 +34,15 @@ internal sealed class GrainClass
     public TimeSpan? CollectionAge { get; }
 
     public Grain Create(IServiceProvider services) => (Grain)_factory(services, null);
+
+    /// <summary>The grain interfaces the class implements.</summary>
+    public IEnumerable<Type> GrainInterfaces => Type.GetInterfaces().Where(GrainTypeRegistry.IsGrainInterface);
+
+    /// <summary>The invoker of the interface method with wire id <paramref name="methodId"/> (a call from another silo); null if the class has none.</summary>
+    public GrainMethodInvoker? FindMethod(uint methodId) => MethodsById.GetValueOrDefault(methodId);
+
+    private Dictionary<uint, GrainMethodInvoker> MethodsById =>
+        field ??= GrainMethod.ById(GrainInterfaces).ToDictionary(p => p.Key, p => GrainReference.InvokerFor(p.Value.Method));
 
     private static string DefaultName(Type type)
     {

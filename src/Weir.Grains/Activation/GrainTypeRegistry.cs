@@ -74,7 +74,14 @@ internal sealed class GrainTypeRegistry
         return grainClass;
     }
 
-    private static bool IsGrainInterface(Type type) =>
+    /// <summary>The grain class with grain type <paramref name="name"/>, if any.</summary>
+    public GrainClass? FindByName(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Grain interfaces with exactly one implementation, and its grain type: what a grain client needs to address grains.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> InterfaceMap =>
+        field ??= _byInterface.Where(p => p.Value.Count == 1).Select(p => new KeyValuePair<string, string>(p.Key.ToString(), p.Value[0].Name)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+
+    internal static bool IsGrainInterface(Type type) =>
         typeof(IGrain).IsAssignableFrom(type)
         && type != typeof(IGrain) && type != typeof(IGrainWithStringKey) && type != typeof(IGrainWithIntegerKey);
 }

@@ -77,6 +77,9 @@ public sealed class OrderedChannel<T>
     /// <summary>Sets what runs when credit returns to a producer that found none.</summary>
     public void SetProducerSignal(Action signal) => _producerSignal = signal;
 
+    /// <summary>Runs after every read, outside the lock: how a cross-silo channel returns credit to its remote producer.</summary>
+    internal Action? ItemRead { get; set; }
+
     /// <summary>Writes an item if the producer has credit. Without credit, returns false and signals the producer when credit returns.</summary>
     /// <exception cref="InvalidOperationException">The channel was completed.</exception>
     public bool TryWrite(T item)
@@ -127,6 +130,7 @@ public sealed class OrderedChannel<T>
             _producerSignal?.Invoke();
         }
 
+        ItemRead?.Invoke();
         return true;
     }
 

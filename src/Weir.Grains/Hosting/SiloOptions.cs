@@ -17,4 +17,7 @@ public sealed class SiloOptions
 
     /// <summary>How long OnDeactivateAsync may run before deactivation goes on without it. Default 30 s.</summary>
     public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How the silo joins a cluster. Left alone (no <see cref="ClusterOptions.ClusterId"/>), the silo runs alone and opens no port.</summary>
+    public ClusterOptions Cluster { get; set; } = new();
 }

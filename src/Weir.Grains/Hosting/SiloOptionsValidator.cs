@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Weir.Grains.Membership;
 
 namespace Weir.Grains.Hosting;
 
 /// <summary>Checks <see cref="SiloOptions"/> at start-up; each failure names the option, its value and what is allowed.</summary>
-internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+internal sealed class SiloOptionsValidator(IServiceProvider services) : IValidateOptions<SiloOptions>
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
 
@@ -22,6 +24,15 @@ internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.CollectionQuantum > TimeSpan.Zero && options.CollectionAge > TimeSpan.Zero && options.CollectionQuantum >= options.CollectionAge)
         {
             failures.Add($"SiloOptions.CollectionQuantum = {options.CollectionQuantum} is not allowed: it must be less than CollectionAge ({options.CollectionAge}).");
+        }
+
+        if (options.Cluster is null)
+        {
+            failures.Add("SiloOptions.Cluster = null is not allowed: leave it at its default (no ClusterId) for a single silo.");
+        }
+        else
+        {
+            ClusterOptionsValidator.Validate(options.Cluster, services.GetService<IMembershipTable>() is not null, failures);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

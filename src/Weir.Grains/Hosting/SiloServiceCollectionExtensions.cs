@@ -3,8 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Weir.Grains.Activation;
 using Weir.Grains;
+using Weir.Grains.Activation;
+using Weir.Grains.Channels;
 using Weir.Grains.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,9 +15,12 @@ public static class SiloServiceCollectionExtensions
 {
     /// <summary>
     /// Adds a silo that starts and stops with the host. Grain classes come from the entry
-    /// assembly and from what the returned builder adds. <see cref="IGrainFactory"/> is
-    /// registered; the silo's clock is the registered <see cref="TimeProvider"/> (the system
-    /// clock unless one is registered).
+    /// assembly and from what the returned builder adds. <see cref="IGrainFactory"/>,
+    /// <see cref="IGrainLocator"/>, <see cref="IRemoteChannelFactory"/> and
+    /// <see cref="ILocalSiloDetails"/> are registered; the silo's clock is the registered
+    /// <see cref="TimeProvider"/> (the system clock unless one is registered). Without
+    /// <see cref="ClusterOptions.ClusterId"/> the silo runs alone and opens no port; with it, the
+    /// silo joins that cluster (see <see cref="ClusterOptions"/>).
     /// </summary>
     public static WeirSiloBuilder AddWeirSilo(this IServiceCollection services, Action<SiloOptions>? configure = null)
     {
@@ -42,6 +46,9 @@ public static class SiloServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>()));
             services.AddSingleton(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
+            services.AddSingleton<IGrainLocator>(sp => sp.GetRequiredService<GrainRuntime>().Placement);
+            services.AddSingleton<IRemoteChannelFactory>(sp => sp.GetRequiredService<GrainRuntime>().Channels);
+            services.AddSingleton<ILocalSiloDetails>(sp => new LocalSiloDetails(sp.GetRequiredService<GrainRuntime>()));
             services.AddHostedService<SiloHostedService>();
         }
 

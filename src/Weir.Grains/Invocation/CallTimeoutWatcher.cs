@@ -2,7 +2,8 @@ namespace Weir.Grains.Invocation;
 
 /// <summary>
 /// Fails calls that got no answer by their deadline. Every call is queued at or running on an
-/// activation, so a periodic sweep over activations finds them all; no per-call timer is needed.
+/// activation, or pending on another silo, so a periodic sweep over activations and pending
+/// remote calls finds them all; no per-call timer is needed.
 /// The sweep period is a tenth of the response timeout (between 10 ms and 1 s).
 /// </summary>
 internal sealed class CallTimeoutWatcher(GrainRuntime runtime) : IDisposable
@@ -25,6 +26,9 @@ internal sealed class CallTimeoutWatcher(GrainRuntime runtime) : IDisposable
         {
             activation.FailExpiredCalls(now);
         }
+
+        // Calls sent to other silos wait outside any local activation.
+        runtime.Cluster?.PendingCalls.Expire(now);
     }
 
     public void Dispose() => _timer?.Dispose();

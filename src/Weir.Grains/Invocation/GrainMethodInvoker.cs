@@ -23,6 +23,12 @@ internal abstract class GrainMethodInvoker
     /// <summary>A per-method timeout overriding the silo's, if the method declares one.</summary>
     public TimeSpan? Timeout { get; }
 
+    /// <summary>How the method crosses silos (its id and codecs); built at first use, so local-only methods never need serializers.</summary>
+    public GrainMethod Wire => field ??= GrainMethod.For(Method);
+
+    /// <summary>Runs the method on <paramref name="grain"/> with decoded arguments (a call that came from another silo).</summary>
+    public abstract Task InvokeRaw(Grain grain, object?[] arguments);
+
     /// <summary>Sends the call to <paramref name="target"/>; returns what the proxy method returns.</summary>
     public abstract object Send(GrainReference target, object?[] arguments);
 
@@ -78,6 +84,8 @@ internal abstract class GrainMethodInvoker
     {
         private readonly Func<Grain, object?[], Task> _call = Compile<Func<Grain, object?[], Task>>(method, valueTask);
 
+        public override Task InvokeRaw(Grain grain, object?[] arguments) => _call(grain, arguments);
+
         public override object Send(GrainReference target, object?[] arguments)
         {
             var request = new Request(this, _call, arguments, target.Runtime.DeadlineFor(this));
@@ -90,6 +98,8 @@ internal abstract class GrainMethodInvoker
     {
         private readonly Func<Grain, object?[], Task<T>> _call = Compile<Func<Grain, object?[], Task<T>>>(method, valueTask);
 
+        public override Task InvokeRaw(Grain grain, object?[] arguments) => _call(grain, arguments);
+
         public override object Send(GrainReference target, object?[] arguments)
         {
             var request = new Request<T>(this, _call, arguments, target.Runtime.DeadlineFor(this));
@@ -97,12 +107,4 @@ internal abstract class GrainMethodInvoker
             return valueTask ? new ValueTask<T>(request.Response) : request.Response;
         }
     }
-}
-
-/// <summary>Sets the response timeout of one grain interface method, overriding the silo's <c>ResponseTimeout</c>.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class ResponseTimeoutAttribute(double seconds) : Attribute
-{
-    /// <summary>The timeout.</summary>
-    public TimeSpan Timeout { get; } = TimeSpan.FromSeconds(seconds);
 }

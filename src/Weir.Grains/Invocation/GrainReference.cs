@@ -57,6 +57,9 @@ public class GrainReference : DispatchProxy, IGrainReference
         return invoker.Send(this, args ?? []);
     }
 
+    /// <summary>The invoker of a grain interface method (shared by references and by calls arriving from other silos).</summary>
+    internal static GrainMethodInvoker InvokerFor(MethodInfo method) => Invokers.GetOrAdd(method, GrainMethodInvoker.Create);
+
     /// <inheritdoc />
     public override string ToString() => $"GrainReference:{GrainId}";
 }

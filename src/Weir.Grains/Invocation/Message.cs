@@ -1,3 +1,5 @@
+using Weir.Serialization;
+
 namespace Weir.Grains.Invocation;
 
 /// <summary>
@@ -32,6 +34,18 @@ internal abstract class Message
 
     /// <summary>For messages: <c>IInterface.Method</c>.</summary>
     public abstract string Describe();
+
+    /// <summary>The grain method, for a call that may go to another silo; null for work that stays on its activation (timer ticks).</summary>
+    public virtual GrainMethod? WireMethod => null;
+
+    /// <summary>How many silos forwarded this call so far, counting the next hop (a call arriving from the network counts one more than it arrived with).</summary>
+    public virtual byte ForwardCount => 0;
+
+    /// <summary>Encodes the call's arguments for another silo.</summary>
+    public virtual void WriteArguments(DataWriter writer) => throw new NotSupportedException($"{Describe()} cannot be sent to another silo.");
+
+    /// <summary>Completes the call with the body of a response from another silo (status, then result or exception).</summary>
+    public virtual void CompleteFromWire(ReadOnlySpan<byte> body) => throw new NotSupportedException($"{Describe()} cannot be answered by another silo.");
 }
 
 /// <summary>When a caller stops waiting: <see cref="At"/> in <see cref="TimeProvider.GetTimestamp"/> units, after <see cref="Timeout"/>.</summary>

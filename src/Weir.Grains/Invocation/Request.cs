@@ -1,3 +1,6 @@
+using Weir.Grains.Wire;
+using Weir.Serialization;
+
 namespace Weir.Grains.Invocation;
 
 /// <summary>A grain call whose method returns a value.</summary>
@@ -33,6 +36,23 @@ internal sealed class Request<T>(GrainMethodInvoker method, Func<Grain, object?[
     public override void Fail(Exception exception) => _response.TrySetException(exception);
 
     public override string Describe() => method.DisplayName;
+
+    public override GrainMethod WireMethod => method.Wire;
+
+    public override void WriteArguments(DataWriter writer) => method.Wire.WriteArguments(writer, arguments);
+
+    public override void CompleteFromWire(ReadOnlySpan<byte> body)
+    {
+        var reader = new DataReader(body);
+        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
+        {
+            _response.TrySetResult(Serializers.Get<T>().Read(ref reader));
+        }
+        else
+        {
+            _response.TrySetException(exception!);
+        }
+    }
 }
 
 /// <summary>A grain call whose method returns no value.</summary>
@@ -66,4 +86,21 @@ internal sealed class Request(GrainMethodInvoker method, Func<Grain, object?[], 
     public override void Fail(Exception exception) => _response.TrySetException(exception);
 
     public override string Describe() => method.DisplayName;
+
+    public override GrainMethod WireMethod => method.Wire;
+
+    public override void WriteArguments(DataWriter writer) => method.Wire.WriteArguments(writer, arguments);
+
+    public override void CompleteFromWire(ReadOnlySpan<byte> body)
+    {
+        var reader = new DataReader(body);
+        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
+        {
+            _response.TrySetResult();
+        }
+        else
+        {
+            _response.TrySetException(exception!);
+        }
+    }
 }

@@ -29,7 +29,13 @@ public static class GrainReferenceExtensions
     public static GrainId GetGrainId(this IGrain grain) => grain switch
     {
         IGrainReference reference => reference.GrainId,
-        Grain g => g.GrainId,
+        IGrainIdentity g => g.GrainId,
         _ => throw new ArgumentException($"{grain.GetType()} is neither a grain reference nor a grain.", nameof(grain)),
     };
+}
+
+/// <summary>Implemented by grain classes (<c>Grain</c>), so <see cref="GrainReferenceExtensions.GetGrainId"/> finds their id.</summary>
+internal interface IGrainIdentity
+{
+    GrainId GrainId { get; }
 }
