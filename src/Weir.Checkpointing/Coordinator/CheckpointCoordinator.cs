@@ -19,6 +19,9 @@ namespace Weir.Checkpointing.Coordinator;
 /// <item>Fencing: with a <see cref="CoordinatorLease"/>, the lease is renewed right before each
 /// <c>_metadata</c> write; once it is lost the coordinator stops for good, deletes nothing more,
 /// and fails the job without restart.</item>
+/// <item>Shared files (incremental checkpoints): <see cref="SharedStateRegistry"/> decides which
+/// files in <c>shared/</c> go when retention drops checkpoints or an attempt ends;
+/// <see cref="RecoverSharedStateAsync"/> rebuilds it from the store when a run starts.</item>
 /// </list>
 /// Not thread-safe: the host calls it from one turn at a time (it runs inside a grain).
 /// </summary>
@@ -32,6 +35,7 @@ public sealed class CheckpointCoordinator
     private readonly CheckpointRequestDecider? _decider;
     private readonly CheckpointFailureManager _failures;
     private readonly CompletedCheckpointStore _completed;
+    private readonly SharedStateRegistry _sharedState = new();
     private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
@@ -73,6 +77,9 @@ public sealed class CheckpointCoordinator
     /// <summary>Ids of checkpoints still collecting acknowledgements.</summary>
     public IReadOnlyCollection<long> PendingIds => _pending.Keys;
 
+    /// <summary>The shared files in use and which may go.</summary>
+    internal SharedStateRegistry SharedState => _sharedState;
+
     /// <summary>
     /// Starts coordinating a (re)deployed job: the tasks to trigger and to hear from. Checkpoint
     /// ids continue after <paramref name="firstCheckpointId"/> - 1 (ids are unique per job directory).
@@ -97,13 +104,41 @@ public sealed class CheckpointCoordinator
         if (claim)
         {
             _completed.Add(checkpoint);
+            _sharedState.Register(checkpoint.Metadata);
         }
         else
         {
             _restored = checkpoint;
+            _sharedState.Protect(SharedStateRegistry.SharedFilesOf(checkpoint.Metadata));
         }
 
         NextCheckpointId = Math.Max(NextCheckpointId, checkpoint.CheckpointId + 1);
+    }
+
+    /// <summary>
+    /// Rebuilds the shared-state registry when a run starts (once the lease is held, before
+    /// <see cref="Start"/>): protects the files of every complete checkpoint in the job's directory
+    /// that this run does not own, and sweeps <c>shared/</c> of files no complete checkpoint names
+    /// that are older than the newest complete checkpoint. Failures are logged, never thrown.
+    /// </summary>
+    public async Task RecoverSharedStateAsync(string jobId)
+    {
+        try
+        {
+            var owned = _completed.Retained.Select(c => c.MetadataPath).ToHashSet(StringComparer.Ordinal);
+            var result = await SharedStateRecovery.RecoverAsync(_store, jobId, _sharedState, owned);
+            foreach (var (path, error) in result.Unreadable)
+            {
+                _log.SharedStateUnreadable(path, error.Message);
+            }
+
+            await DeleteSharedAsync(result.ToSweep);
+            _log.SharedStateRecovered(jobId, result.CompleteCheckpoints, result.SharedFiles, result.ToSweep.Count);
+        }
+        catch (Exception exception)
+        {
+            _log.SharedStateRecoveryFailed(exception, jobId);
+        }
     }
 
     /// <summary>Stops triggering (job restarting or stopping) and aborts pending checkpoints.</summary>
@@ -113,6 +148,12 @@ public sealed class CheckpointCoordinator
         foreach (var pending in _pending.Values.ToArray())
         {
             await AbortAsync(pending, reason, detail: null);
+        }
+
+        if (reason is CheckpointFailureReason.JobRestarting or CheckpointFailureReason.JobStopping)
+        {
+            // The attempt's subtasks are gone: shared files only unfinished checkpoints named are garbage.
+            await DeleteSharedAsync(_sharedState.DiscardUnregistered());
         }
     }
 
@@ -166,6 +207,7 @@ public sealed class CheckpointCoordinator
     /// <summary>A subtask acknowledged a checkpoint. Completes it when it was the last ack.</summary>
     public async Task ReceiveAcknowledgeAsync(TaskKey task, long checkpointId, TaskCheckpointAck ack)
     {
+        _sharedState.Acknowledged(SharedStateRegistry.SharedFilesOf(ack));
         if (!_pending.TryGetValue(checkpointId, out var pending))
         {
             _log.IgnoredAck(checkpointId, task, "not pending");
@@ -245,6 +287,8 @@ public sealed class CheckpointCoordinator
         {
             await DiscardAsync(checkpoint);
         }
+
+        await DeleteSharedAsync(_sharedState.Unregister(long.MaxValue));
     }
 
     private async Task CompleteAsync(PendingCheckpoint pending)
@@ -295,6 +339,7 @@ public sealed class CheckpointCoordinator
         if (pending.Kind == CheckpointKind.Savepoint)
         {
             // A savepoint belongs to the user: it neither subsumes checkpoints nor is ever discarded here.
+            _sharedState.Protect(SharedStateRegistry.SharedFilesOf(metadata));
             _latestSavepoint = completed;
             foreach (var task in _tasksToAcknowledge)
             {
@@ -314,10 +359,13 @@ public sealed class CheckpointCoordinator
             _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
         }
 
+        _sharedState.Register(metadata);
         foreach (var subsumed in _completed.Add(completed))
         {
             await DiscardAsync(subsumed);
         }
+
+        await DeleteSharedAsync(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
     }
 
     private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true)
@@ -375,6 +423,29 @@ public sealed class CheckpointCoordinator
         {
             _log.DiscardFailed(exception, directory);
         }
+    }
+
+    /// <summary>Deletes shared files the registry let go. Failures are logged, never thrown.</summary>
+    private async Task DeleteSharedAsync(IReadOnlyList<string> paths)
+    {
+        if (_fenced || paths.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var path in paths)
+        {
+            try
+            {
+                await _store.DeleteAsync(path);
+            }
+            catch (Exception exception)
+            {
+                _log.DiscardFailed(exception, path);
+            }
+        }
+
+        _log.SharedFilesDeleted(paths.Count, _plan?.JobId ?? "?");
     }
 
     private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)
@@ -437,4 +508,16 @@ internal sealed partial class CoordinatorLog(ILogger logger)
 
     [LoggerMessage(104, LogLevel.Warning, "Could not delete {Path}")]
     public partial void DiscardFailed(Exception exception, string path);
+
+    [LoggerMessage(105, LogLevel.Debug, "Deleted {Count} shared state files of job {JobId} that no retained checkpoint uses")]
+    public partial void SharedFilesDeleted(int count, string jobId);
+
+    [LoggerMessage(106, LogLevel.Information, "Shared state of job {JobId}: {CompleteCheckpoints} complete checkpoints in the store, {SharedFiles} files in shared/, {Swept} unreferenced ones swept")]
+    public partial void SharedStateRecovered(string jobId, int completeCheckpoints, int sharedFiles, int swept);
+
+    [LoggerMessage(107, LogLevel.Warning, "Could not read checkpoint {Path} while recovering shared state ({Problem}); shared/ is not swept")]
+    public partial void SharedStateUnreadable(string path, string problem);
+
+    [LoggerMessage(108, LogLevel.Warning, "Could not recover the shared state of job {JobId}; shared/ is not swept")]
+    public partial void SharedStateRecoveryFailed(Exception exception, string jobId);
 }

@@ -14,7 +14,9 @@ namespace Weir.Hosting.Grains;
 /// Fencing (<see cref="CoordinatorLease"/>): coordination starts only once the job's lease is
 /// held; until then a timer retries acquisition (each try one turn, so the grain keeps answering),
 /// and giving up fails the job without restart. While held, a timer renews the lease; a lost
-/// lease stops the coordinator. The lease is released when the job terminates.
+/// lease stops the coordinator. The lease is released when the job terminates. Once the lease is
+/// first held, the coordinator rebuilds its shared-state registry from the store (and sweeps
+/// <c>shared/</c>) before it coordinates.
 /// </summary>
 internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores, ILoggerFactory loggers) : Grain, ICheckpointCoordinatorGrain
 {
@@ -139,6 +141,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         StopLeaseTimer();
         _leaseTimer = RegisterGrainTimer(_ => RenewLeaseAsync(), lease.Settings.RenewInterval, lease.Settings.RenewInterval);
         var existing = await CheckpointLocator.ListCheckpointIdsAsync(stores.Open(start.CheckpointDirectory), GetPrimaryKeyString());
+        await _coordinator.RecoverSharedStateAsync(GetPrimaryKeyString());
         _coordinator.Start(start.Plan, Math.Max(start.FirstCheckpointId, existing.Count == 0 ? 1 : existing[0] + 1));
     }
 

@@ -207,6 +207,8 @@ internal sealed partial class JobMasterGrain(
         var checkpoint = restore?.Checkpoint;
         var restoreLocation = restore is { } r && r.StoreRoot != Options.Checkpointing.Directory ? r.StoreRoot : null;
         var taskOptions = new TaskOptions(TaskOptions.Default.BatchSize, Options.Pipeline.BufferTimeout, FinalCheckpoint: Options.Checkpointing.IsEnabled);
+        var claim = Options.StateRecovery.ClaimMode == RecoveryClaimMode.Claim && _initialRestore is { } initial && initial.StoreRoot == Options.Checkpointing.Directory;
+        var changelog = Options.Checkpointing.Incremental ? ChangelogOf(restore, claim) : null;
         var deployments = Graph.Vertices.SelectMany(vertex => Enumerable.Range(0, vertex.Parallelism).Select(index => new TaskDeployment(
             JobId,
             attempt,
@@ -216,7 +218,7 @@ internal sealed partial class JobMasterGrain(
             checkpoint?.CheckpointId,
             checkpoint is null ? null : RestoreStateOf(checkpoint.Metadata, vertex, index),
             restoreLocation,
-            taskOptions)));
+            taskOptions) { Changelog = changelog }));
 
         await Task.WhenAll(deployments.Select(d => Subtask(new TaskKey(d.VertexId, d.SubtaskIndex)).DeployAsync(d)));
 
@@ -233,10 +235,22 @@ internal sealed partial class JobMasterGrain(
             Options.Checkpointing.MaxConcurrentCheckpoints,
             Options.Checkpointing.TolerableFailedCheckpoints,
             Options.Checkpointing.NumRetained);
-        var claim = Options.StateRecovery.ClaimMode == RecoveryClaimMode.Claim && _initialRestore is { } initial && initial.StoreRoot == Options.Checkpointing.Directory;
         var lease = CoordinatorLeaseSettings.Default with { AcquireTimeout = Options.Checkpointing.LeaseAcquireTimeout };
         await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
         Log.Deployed(logger, JobId, attempt, Graph.Tasks().Count(), checkpoint?.CheckpointId);
+    }
+
+    /// <summary>
+    /// Incremental checkpoints for an attempt. Restored chains go on only from the job's own
+    /// checkpoints, or from one it claimed (CLAIM); after a NO_CLAIM restore (also on a failover
+    /// back to it) the first checkpoint materializes everything into the job's own files.
+    /// </summary>
+    private ChangelogOptions ChangelogOf((CompletedCheckpoint Checkpoint, string StoreRoot)? restore, bool claim)
+    {
+        var isInitial = restore is { } from && _initialRestore is { } initial
+            && initial.Checkpoint.CheckpointId == from.Checkpoint.CheckpointId && initial.Checkpoint.MetadataPath == from.Checkpoint.MetadataPath;
+        var owned = restore is { } r && r.StoreRoot == Options.Checkpointing.Directory && (claim || !isInitial);
+        return new ChangelogOptions(Options.State.PeriodicMaterializeInterval, Options.State.MaxDeltaChainLength, owned);
     }
 
     private IReadOnlyDictionary<string, OperatorRestoreState> RestoreStateOf(CheckpointMetadata metadata, JobVertex vertex, int index)

@@ -1,0 +1,194 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Weir.Checkpointing.Coordinator;
+using Weir.Checkpointing.Metadata;
+using Weir.Storage;
+using static Weir.Checkpointing.Tests.Coordinator.CoordinatorHarness;
+
+namespace Weir.Checkpointing.Tests.Coordinator;
+
+/// <summary>
+/// Shared files (incremental checkpoints) through the coordinator: deleted once no retained
+/// checkpoint names them, left to the subtasks while an attempt runs, deleted when it ends if no
+/// completed checkpoint registered them, never deleted when protected (NO_CLAIM, older runs) or
+/// fenced, and rebuilt and swept from the store when a run starts.
+/// </summary>
+public sealed class SharedStateCoordinatorTests
+{
+    [Fact]
+    public async Task Retention_deletes_a_shared_file_only_once_no_retained_checkpoint_names_it()
+    {
+        var h = new CoordinatorHarness(DefaultSettings with { NumRetained = 2 });
+        await CompleteAsync(h, "base", "d1");
+        await CompleteAsync(h, "base", "d1", "d2");
+        await CompleteAsync(h, "m3");
+        Assert.Equal(Shared("base", "d1", "d2", "m3"), await SharedFilesAsync(h));
+
+        await CompleteAsync(h, "m3", "d4");
+
+        Assert.Equal(Shared("d4", "m3"), await SharedFilesAsync(h));
+        Assert.Equal([3, 4], h.Coordinator.Retained.Select(c => c.CheckpointId));
+    }
+
+    [Fact]
+    public async Task An_abort_while_the_attempt_runs_deletes_no_shared_file_and_the_end_of_the_attempt_deletes_those_no_completed_checkpoint_named()
+    {
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base");
+        var aborted = await h.TriggerAsync();
+        await AckAsync(h, Source, aborted, "base", "d2");
+        await h.Coordinator.ReceiveDeclineAsync(Map0, aborted, "injected");
+
+        // The subtask's chain still holds d2: the next checkpoint names it.
+        Assert.Equal(Shared("base", "d2"), await SharedFilesAsync(h));
+        await CompleteAsync(h, "base", "d2", "d3");
+        var pending = await h.TriggerAsync();
+        await AckAsync(h, Source, pending, "base", "d2", "d3", "d4");
+
+        await h.Coordinator.StopAsync(CheckpointFailureReason.JobRestarting);
+
+        Assert.Equal(Shared("base", "d2", "d3"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
+    public async Task The_files_of_a_checkpoint_restored_without_claim_are_never_deleted_and_claimed_ones_are_once_unused()
+    {
+        foreach (var claim in new[] { false, true })
+        {
+            var h = new CoordinatorHarness(start: false);
+            var restored = await RestoredCheckpointAsync(h, 7, "old-base", "old-delta");
+            h.Coordinator.AddRestored(restored, claim);
+            h.Coordinator.Start(Plan, 8);
+
+            await CompleteAsync(h, "new-base");
+            await CompleteAsync(h, "new-base", "d9");
+            await h.Coordinator.OnJobTerminatedAsync(discardRetained: true);
+
+            Assert.Equal(claim ? [] : Shared("old-base", "old-delta"), await SharedFilesAsync(h));
+        }
+    }
+
+    [Fact]
+    public async Task A_new_coordinator_protects_the_files_of_checkpoints_it_does_not_own_and_sweeps_only_older_orphans()
+    {
+        var h = new CoordinatorHarness(DefaultSettings with { NumRetained = 2 });
+        await CompleteAsync(h, "base", "d1");
+        await CompleteAsync(h, "base", "d1", "d2");
+        await h.Memory.WriteAsync("job-1/shared/orphan", new byte[] { 1 }, WriteMode.CreateOnly);
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await CompleteAsync(h, "base", "d1", "d2", "d3");
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await h.Memory.WriteAsync("job-1/shared/newer", new byte[] { 1 }, WriteMode.CreateOnly);
+
+        // A process restart: a new coordinator over the same store, restored from chk-3 without claim.
+        var next = new CheckpointCoordinator(DefaultSettings, h.Store, new RecordingGateway(), h.Clock, NullLogger.Instance);
+        next.AddRestored(await Weir.Checkpointing.Recovery.CheckpointLocator.LoadAsync(h.Memory, MetadataPath(3)), claim: false);
+        await next.RecoverSharedStateAsync(JobId);
+        next.Start(Plan, 4);
+
+        Assert.Equal(Shared("base", "d1", "d2", "d3", "newer"), await SharedFilesAsync(h));
+        Assert.True(next.SharedState.IsProtected("job-1/shared/d1"));
+
+        // Its own checkpoints (full again after NO_CLAIM) never delete the protected files.
+        await CompleteAsync(next, h, "m4");
+        await CompleteAsync(next, h, "m5");
+        await next.OnJobTerminatedAsync(discardRetained: true);
+        Assert.Equal(Shared("base", "d1", "d2", "d3", "newer"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
+    public async Task A_complete_checkpoint_that_cannot_be_read_stops_the_sweep()
+    {
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base");
+        await h.Memory.WriteAsync("job-1/shared/orphan", new byte[] { 1 }, WriteMode.CreateOnly);
+        h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await CompleteAsync(h, "base", "d2");
+        await h.Memory.WriteAsync(MetadataPath(2), new byte[] { 1, 2, 3 }, WriteMode.Overwrite);
+
+        var next = new CheckpointCoordinator(DefaultSettings, h.Store, new RecordingGateway(), h.Clock, NullLogger.Instance);
+        await next.RecoverSharedStateAsync(JobId);
+
+        Assert.Contains("job-1/shared/orphan", await SharedFilesAsync(h));
+    }
+
+    [Fact]
+    public async Task A_fenced_coordinator_deletes_no_shared_file()
+    {
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base", "d1");
+        var pending = await h.TriggerAsync();
+        await AckAsync(h, Source, pending, "base", "d1", "d2");
+
+        await h.Coordinator.OnLeaseLostAsync("another coordinator holds the lease");
+        await h.Coordinator.OnJobTerminatedAsync(discardRetained: true);
+
+        Assert.Equal(Shared("base", "d1", "d2"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
+    public async Task A_savepoint_naming_shared_files_protects_them()
+    {
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base");
+        var savepoint = await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint) ?? throw new InvalidOperationException("not triggered");
+        foreach (var task in AllTasks)
+        {
+            await AckAsync(h, task, savepoint, "base");
+        }
+
+        await CompleteAsync(h, "m2");
+        await h.Coordinator.OnJobTerminatedAsync(discardRetained: true);
+
+        Assert.Equal(Shared("base"), await SharedFilesAsync(h));
+    }
+
+    private static string[] Shared(params string[] names) => [.. names.Select(n => $"{JobId}/shared/{n}").Order(StringComparer.Ordinal)];
+
+    private static Task<List<string>> SharedFilesAsync(CoordinatorHarness h) => h.FilesUnderAsync(CheckpointLayout.SharedDirectory(JobId));
+
+    /// <summary>Completes a checkpoint whose map subtask 0 names <paramref name="files"/> (the others have no keyed state).</summary>
+    private static Task<long> CompleteAsync(CoordinatorHarness h, params string[] files) => CompleteAsync(h.Coordinator, h, files);
+
+    private static async Task<long> CompleteAsync(CheckpointCoordinator coordinator, CoordinatorHarness h, params string[] files)
+    {
+        var id = await coordinator.TriggerAsync(CheckpointKind.Checkpoint) ?? throw new InvalidOperationException("not triggered");
+        foreach (var task in AllTasks)
+        {
+            await coordinator.ReceiveAcknowledgeAsync(task, id, await SharedAckAsync(h, task, task == Map0 ? files : []));
+        }
+
+        Assert.Equal(id, coordinator.LatestCompleted?.CheckpointId);
+        return id;
+    }
+
+    private static async Task AckAsync(CoordinatorHarness h, TaskKey task, long id, params string[] files) =>
+        await h.Coordinator.ReceiveAcknowledgeAsync(task, id, await SharedAckAsync(h, task, files));
+
+    /// <summary>Writes the shared files that do not exist yet and acknowledges with one key group per file (its chain).</summary>
+    private static async Task<TaskCheckpointAck> SharedAckAsync(CoordinatorHarness h, TaskKey task, string[] files)
+    {
+        var segments = new List<StateSegment>();
+        foreach (var name in files)
+        {
+            var path = $"{JobId}/shared/{name}";
+            if (await h.Memory.GetFileAsync(path) is null)
+            {
+                await h.Memory.WriteAsync(path, new byte[] { 1, 2, 3 }, WriteMode.CreateOnly);
+            }
+
+            segments.Add(new StateSegment(path, 0, 3, 0, segments.Count == 0 ? SegmentKind.Full : SegmentKind.Delta));
+        }
+
+        var range = new KeyGroupRange(task.Subtask * 64, (task.Subtask + 1) * 64);
+        var keyed = segments.Count == 0 ? null : new KeyedStateHandle(range, [new KeyGroupState(range.Start, segments)]);
+        return new TaskCheckpointAck(new Dictionary<string, SubtaskStateSnapshot> { [task.VertexId] = new(task.Subtask, keyed, []) }, TimeSpan.Zero, TimeSpan.Zero);
+    }
+
+    private static async Task<CompletedCheckpoint> RestoredCheckpointAsync(CoordinatorHarness h, long id, params string[] files)
+    {
+        var ack = await SharedAckAsync(h, Map0, files);
+        var metadata = new CheckpointMetadata(id, h.Clock.GetUtcNow(), JobId, "test job", CheckpointKind.Checkpoint, [new OperatorStateSnapshot("map", "Map", 2, 128, [ack.OperatorStates["map"]])]);
+        await h.Memory.WriteAsync(MetadataPath(id), MetadataSerializer.Serialize(metadata), WriteMode.CreateOnly);
+        return new CompletedCheckpoint(metadata, MetadataPath(id), h.Clock.GetUtcNow(), TimeSpan.Zero, metadata.StateSize);
+    }
+}
