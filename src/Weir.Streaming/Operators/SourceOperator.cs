@@ -55,6 +55,7 @@ internal sealed class SourceOperator<T, TSplit>(SourceFunction<T, TSplit> templa
         if (watermarks is not null)
         {
             _watermarks = new Watermarks.SplitWatermarks<T>(watermarks, Context.Clock);
+            _watermarks.Track(splits.Length);
             Context.Services.Schedule(watermarkInterval, EmitWatermarks);
         }
     }

@@ -17,6 +17,15 @@ internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProv
     /// <summary>The split whose records are being emitted.</summary>
     public int CurrentSplit { get; set; }
 
+    /// <summary>Starts tracking the source's splits: a split that has emitted nothing yet holds the watermark back (until idle).</summary>
+    public void Track(int splitCount)
+    {
+        for (var index = 0; index < splitCount; index++)
+        {
+            Split(index);
+        }
+    }
+
     /// <summary>Stamps a record of the current split and shows it to that split's generator.</summary>
     public long OnRecord(T record, long timestamp)
     {
@@ -51,7 +60,8 @@ internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProv
 
         if (!anyActive)
         {
-            if (_splits.Count > 0 && !_idle)
+            // Every split idle, or no split at all (more subtasks than partitions): idle.
+            if (!_idle)
             {
                 _idle = true;
                 return (null, WatermarkStatus.Idle);
