@@ -32,6 +32,7 @@ public static class WeirServiceCollectionExtensions
     /// <summary>Adds a silo with Weir's job grains and the given options.</summary>
     public static WeirSiloBuilder AddWeir(this IServiceCollection services, WeirOptions options, Action<SiloOptions>? configureSilo = null)
     {
+        RejectUnsupported(options);
         services.AddSingleton(options);
         services.TryAddSingleton<JobRegistry>();
         services.TryAddSingleton(_ => new ChannelRegistry());
@@ -40,5 +41,25 @@ public static class WeirServiceCollectionExtensions
             provider => new BlobCheckpointStoreProvider(provider.GetRequiredService<WeirOptions>().AzureStorage, provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())));
         services.TryAddSingleton<WeirJobClient>();
         return services.AddWeirSilo(configureSilo).AddGrains(typeof(JobMasterGrain).Assembly);
+    }
+
+    /// <summary>Flink keys that parse but that this build does not implement stop start-up rather than being ignored.</summary>
+    private static void RejectUnsupported(WeirOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Checkpointing.UnalignedEnabled)
+        {
+            failures.Add("Weir:execution.checkpointing.unaligned.enabled = 'true' is not valid: unaligned checkpoints are not implemented; Weir aligns barriers (EXACTLY_ONCE) or tracks them without blocking (AT_LEAST_ONCE). Allowed: false.");
+        }
+
+        if (options.Checkpointing.AlignedCheckpointTimeout > TimeSpan.Zero)
+        {
+            failures.Add($"Weir:execution.checkpointing.aligned-checkpoint-timeout = '{FlinkDuration.Format(options.Checkpointing.AlignedCheckpointTimeout)}' is not valid: it switches to unaligned checkpoints, which are not implemented. Allowed: 0.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new WeirConfigurationException(failures);
+        }
     }
 }

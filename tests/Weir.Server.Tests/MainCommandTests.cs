@@ -57,6 +57,14 @@ public sealed class MainCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_flink_key_this_build_does_not_implement_stops_start_up_instead_of_being_ignored()
+    {
+        var (exitCode, text) = await ServerProcess.RunAsync(_directory, Timeout, "--job", "wordcount", "--Weir:execution.checkpointing.unaligned.enabled=true");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("execution.checkpointing.unaligned.enabled = 'true' is not valid: unaligned checkpoints are not implemented", text);
+    }
+
+    [Fact]
     public async Task A_bad_command_line_option_is_named_with_the_usage()
     {
         var (exitCode, text) = await ServerProcess.RunAsync(_directory, Timeout, "--run-for", "forever");
