@@ -123,29 +123,38 @@ public sealed class ExactlyOnceCheckJob : BuiltInJob
     /// <summary>What the validator knows of one partition.</summary>
     public sealed record PartitionVerdict(long Distinct, long Next, long Duplicates, long OutOfOrder, long CountMismatches, long[] Gaps);
 
-    /// <summary>Counts records per partition in keyed state and stamps the count on each record.</summary>
-    internal sealed class RunningCount(FailureInjector injector) : KeyedProcessFunction<int, SequenceRecord, SequenceRecord>
+    /// <summary>
+    /// Counts records per partition in keyed state and stamps the count on each record; failure
+    /// points for processing, snapshot, restore and close, named by <paramref name="uid"/>.
+    /// </summary>
+    public sealed class RunningCount(FailureInjector injector, string uid = "running-count") : KeyedProcessFunction<int, SequenceRecord, SequenceRecord>
     {
-        private const string Uid = "running-count";
+        private readonly string _uid = uid;
         private IValueState<long>? _count;
         private int _subtask;
 
+        /// <inheritdoc />
         public override void Open(IKeyedRuntimeContext context)
         {
             _subtask = context.SubtaskIndex;
-            injector.Check(FailurePoint.Restore, Uid, _subtask, context.IsRestored);
+            injector.Check(FailurePoint.Restore, _uid, _subtask, context.IsRestored);
             _count = context.GetState(new ValueStateDescriptor<long>("count"));
         }
 
+        /// <inheritdoc />
         public override void ProcessElement(SequenceRecord value, Context context, ICollector<SequenceRecord> output)
         {
-            injector.Check(FailurePoint.Process, Uid, _subtask);
+            injector.Check(FailurePoint.Process, _uid, _subtask);
             var count = _count!.Value + 1;
             _count.Update(count);
             output.Collect(value with { RunningCount = count });
         }
 
-        public override void SnapshotState(long checkpointId) => injector.Check(FailurePoint.Snapshot, Uid, _subtask);
+        /// <inheritdoc />
+        public override void SnapshotState(long checkpointId) => injector.Check(FailurePoint.Snapshot, _uid, _subtask);
+
+        /// <inheritdoc />
+        public override void Close() => injector.Check(FailurePoint.Close, _uid, _subtask);
     }
 
     /// <summary>Checks each partition's sequence: it must arrive in order, once, with a matching running count.</summary>

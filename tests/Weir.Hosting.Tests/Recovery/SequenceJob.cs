@@ -1,10 +1,8 @@
 using Weir.Jobs;
 using Weir.Streaming.Api;
-using Weir.Streaming.Functions;
 using Weir.Streaming.Graph;
 using Weir.Streaming.Sinks;
 using Weir.Streaming.Sources;
-using Weir.Streaming.State;
 using static Weir.Jobs.ExactlyOnceCheckJob;
 
 namespace Weir.Hosting.Tests.Recovery;
@@ -24,7 +22,7 @@ internal static class SequenceJob
         env.AddSource(new GeneratorSource<SequenceRecord>((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask), "sequences")
             .Uid("sequences")
             .KeyBy(r => r.Partition)
-            .Process(new CountWithFailures(injector), "count")
+            .Process(new RunningCount(injector, CountUid), "count")
             .Uid(CountUid)
             .AddSink(new CollectingSink<SequenceRecord>(sink), "collect")
             .Uid("collect");
@@ -70,30 +68,5 @@ internal static class SequenceJob
     {
         public override string ToString() =>
             $"records in={RecordsIn} out={RecordsOut} lost={Lost} duplicated={Duplicated} out-of-order={OutOfOrder} wrong-running-count={WrongRunningCount}";
-    }
-
-    private sealed class CountWithFailures(FailureInjector injector) : KeyedProcessFunction<int, SequenceRecord, SequenceRecord>
-    {
-        private IValueState<long>? _count;
-        private int _subtask;
-
-        public override void Open(IKeyedRuntimeContext context)
-        {
-            _subtask = context.SubtaskIndex;
-            injector.Check(FailurePoint.Restore, CountUid, _subtask, context.IsRestored);
-            _count = context.GetState(new ValueStateDescriptor<long>("count"));
-        }
-
-        public override void ProcessElement(SequenceRecord value, Context context, ICollector<SequenceRecord> output)
-        {
-            injector.Check(FailurePoint.Process, CountUid, _subtask);
-            var count = _count!.Value + 1;
-            _count.Update(count);
-            output.Collect(value with { RunningCount = count });
-        }
-
-        public override void SnapshotState(long checkpointId) => injector.Check(FailurePoint.Snapshot, CountUid, _subtask);
-
-        public override void Close() => injector.Check(FailurePoint.Close, CountUid, _subtask);
     }
 }
