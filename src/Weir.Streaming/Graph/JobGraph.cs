@@ -119,6 +119,9 @@ public sealed class JobEdge
     /// <summary>The side output this edge carries, or null for the main output.</summary>
     public Windowing.OutputTag? Tag { get; }
 
+    /// <summary>The encoding of this edge's elements on channels between silos.</summary>
+    public Elements.IStreamElementCodec CreateCodec() => Tag?.CreateCodec() ?? Source.Chain[^1].CreateCodec();
+
     /// <summary>The target subtasks that source subtask <paramref name="sourceSubtask"/> sends to, in channel order.</summary>
     public IReadOnlyList<int> TargetsOf(int sourceSubtask) =>
         Partitioning == Partitioning.Forward ? [sourceSubtask] : Enumerable.Range(0, Target.Parallelism).ToArray();

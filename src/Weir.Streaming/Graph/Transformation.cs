@@ -38,6 +38,9 @@ internal abstract class Transformation(int id, string name)
     /// <summary>Connects an operator created here to the next operator of its chain.</summary>
     public abstract void ConnectChained(StreamOperator self, StreamOperator next);
 
+    /// <summary>The encoding of this operator's output on channels between silos.</summary>
+    public abstract Elements.IStreamElementCodec CreateCodec();
+
     /// <summary>Connects an operator created here to its network outputs (one record writer per downstream edge).</summary>
     public abstract IReadOnlyList<IRecordWriter> ConnectNetwork(StreamOperator self, IReadOnlyList<NetworkOutputSpec> outputs);
 
@@ -47,6 +50,8 @@ internal abstract class Transformation(int id, string name)
 /// <summary>A transformation producing records of <typeparamref name="TOut"/>.</summary>
 internal abstract class Transformation<TOut>(int id, string name) : Transformation(id, name)
 {
+    public override Elements.IStreamElementCodec CreateCodec() => new Elements.StreamElementCodec<TOut>();
+
     public override void ConnectChained(StreamOperator self, StreamOperator next) =>
         SetOutput(self, new ChainedOutput<TOut>((IInput<TOut>)next));
 

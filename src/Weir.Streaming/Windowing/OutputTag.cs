@@ -6,6 +6,8 @@ namespace Weir.Streaming.Windowing;
 /// <summary>Names a side output of records of <typeparamref name="T"/> (late records of a window, or a process function's extra output).</summary>
 public sealed class OutputTag<T>(string id) : OutputTag(id)
 {
+    internal override Elements.IStreamElementCodec CreateCodec() => new Elements.StreamElementCodec<T>();
+
     internal override IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output)
     {
         var writer = new RecordWriterOutput<T>(
@@ -27,6 +29,8 @@ public abstract class OutputTag
 
     /// <summary>The tag's id, unique within its operator.</summary>
     public string Id { get; }
+
+    internal abstract Elements.IStreamElementCodec CreateCodec();
 
     internal abstract IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output);
 
