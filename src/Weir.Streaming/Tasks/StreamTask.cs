@@ -208,7 +208,14 @@ public sealed class StreamTask : ITaskServices
     /// <summary>Stops the task: no more processing; operators are closed; pending snapshots are dropped.</summary>
     public void Cancel()
     {
-        if (State is TaskState.Canceled or TaskState.Failed or TaskState.Finished)
+        if (State is TaskState.Finished)
+        {
+            // Closed already; what the checkpointer still holds (a background materialization) goes.
+            _checkpointer?.Dispose();
+            return;
+        }
+
+        if (State is TaskState.Canceled or TaskState.Failed)
         {
             return;
         }

@@ -1,6 +1,7 @@
 using Weir.Checkpointing.Configuration;
 using Weir.Checkpointing.Metadata;
 using Weir.Hosting.Grains;
+using Weir.Storage.FileSystem;
 using Weir.Jobs;
 using Weir.Streaming.Sinks;
 using Weir.Streaming.State;
@@ -11,25 +12,31 @@ namespace Weir.Hosting.Tests.Recovery;
 
 /// <summary>
 /// Failures injected in record processing, snapshots, restores and close, after a set number of
-/// completed checkpoints, at parallelism 1, 2 and 4, exactly-once and at-least-once. Each test
-/// states its figures and asserts: records in = records out with nothing lost, duplicated or out
-/// of order (exactly-once; at-least-once: nothing lost), and failures observed = failures injected.
+/// completed checkpoints, at parallelism 1, 2 and 4, exactly-once and at-least-once, with full and
+/// with incremental checkpoints. Each test states its figures and asserts: records in = records out
+/// with nothing lost, duplicated or out of order (exactly-once; at-least-once: nothing lost), and
+/// failures observed = failures injected. With incremental checkpoints (short chains, so that
+/// materializations run too) it also asserts that <c>shared/</c> ends up holding exactly the files
+/// the retained checkpoint names.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
     private const int Partitions = 8;
     private const long PerPartition = 3_000;
 
-    public static TheoryData<FailurePoint, int, CheckpointingMode> Cases()
+    public static TheoryData<FailurePoint, int, CheckpointingMode, bool> Cases()
     {
-        var data = new TheoryData<FailurePoint, int, CheckpointingMode>();
-        foreach (var point in new[] { FailurePoint.Process, FailurePoint.Snapshot, FailurePoint.Restore, FailurePoint.Close })
+        var data = new TheoryData<FailurePoint, int, CheckpointingMode, bool>();
+        foreach (var incremental in new[] { false, true })
         {
-            foreach (var parallelism in new[] { 1, 2, 4 })
+            foreach (var point in new[] { FailurePoint.Process, FailurePoint.Snapshot, FailurePoint.Restore, FailurePoint.Close })
             {
-                foreach (var mode in new[] { CheckpointingMode.ExactlyOnce, CheckpointingMode.AtLeastOnce })
+                foreach (var parallelism in new[] { 1, 2, 4 })
                 {
-                    data.Add(point, parallelism, mode);
+                    foreach (var mode in new[] { CheckpointingMode.ExactlyOnce, CheckpointingMode.AtLeastOnce })
+                    {
+                        data.Add(point, parallelism, mode, incremental);
+                    }
                 }
             }
         }
@@ -39,15 +46,21 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode)
+    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode, bool incremental)
     {
+        (string, string)[] incrementalSettings = incremental
+            ? [("execution.checkpointing.incremental", "true"), ("state.changelog.max-delta-chain-length", "2"), ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")]
+            : [];
         await using var silo = await TestSilo.StartAsync(
+        [
             ("execution.checkpointing.interval", "50ms"),
             ("execution.checkpointing.mode", mode == CheckpointingMode.ExactlyOnce ? "EXACTLY_ONCE" : "AT_LEAST_ONCE"),
             ("restart-strategy.type", "fixed-delay"),
             ("restart-strategy.fixed-delay.attempts", "5"),
-            ("restart-strategy.fixed-delay.delay", "20ms"));
-        var sink = $"faults-{point}-{parallelism}-{mode}";
+            ("restart-strategy.fixed-delay.delay", "20ms"),
+            .. incrementalSettings,
+        ]);
+        var sink = $"faults-{point}-{parallelism}-{mode}-{(incremental ? "incremental" : "full")}";
         CollectedResults<SequenceRecord>.Reset(sink);
         var injector = new FailureInjector([(SequenceJob.CountUid, parallelism)], seed: parallelism);
 
@@ -66,7 +79,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         var job = await silo.Jobs.SubmitAsync(graph);
         var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
         var verdict = SequenceJob.Verify(CollectedResults<SequenceRecord>.Get(sink).Records, Partitions, PerPartition);
-        output.WriteLine($"{point} p={parallelism} {mode}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
+        output.WriteLine($"{point} p={parallelism} {mode} {(incremental ? "incremental" : "full")}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
 
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(point == FailurePoint.Restore ? 2 : 1, injector.Injected);
@@ -78,6 +91,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Assert.Equal(0, verdict.Duplicated);
             Assert.Equal(0, verdict.OutOfOrder);
             Assert.Equal(0, verdict.WrongRunningCount);
+        }
+
+        if (incremental)
+        {
+            var (files, deltas, newest) = await SharedStateAssert.ExactlyReferencedAsync(new FileSystemCheckpointStore(silo.CheckpointDirectory), sink);
+            output.WriteLine($"shared/ after the job: {files} files, exactly those retained checkpoint {newest} names ({deltas} delta segments)");
+            Assert.True(files > 0, "the retained checkpoint names no shared file: checkpoints were not incremental");
         }
     }
 }

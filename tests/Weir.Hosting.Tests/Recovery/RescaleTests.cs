@@ -2,6 +2,7 @@ using Weir.Checkpointing.Metadata;
 using Weir.Grains;
 using Weir.Hosting.Grains;
 using Weir.Jobs;
+using Weir.Storage;
 using Weir.Streaming.Sinks;
 using Xunit.Abstractions;
 using static Weir.Jobs.ExactlyOnceCheckJob;
@@ -11,7 +12,10 @@ namespace Weir.Hosting.Tests.Recovery;
 /// <summary>
 /// Stop a job at one parallelism with a checkpoint, restore it at another: keyed state moves by
 /// key groups, source splits and pending sink transactions are redistributed, and the output of
-/// both runs together equals the input, with no duplicates.
+/// both runs together equals the input, with no duplicates. With incremental checkpoints, key
+/// groups move with their chains; NO_CLAIM leaves the restored checkpoint's files untouched (the
+/// second run's first checkpoint names none of them), CLAIM lets the second run delete them once
+/// unused; either way <c>shared/</c> ends up holding exactly what the complete checkpoints name.
 /// </summary>
 public sealed class RescaleTests(ITestOutputHelper output)
 {
@@ -19,14 +23,23 @@ public sealed class RescaleTests(ITestOutputHelper output)
     private const long PerPartition = 2_000;
 
     [Theory]
-    [InlineData(4, 3)]
-    [InlineData(3, 4)]
-    [InlineData(1, 4)]
-    [InlineData(4, 1)]
-    public async Task Restoring_at_another_parallelism_loses_and_duplicates_nothing(int from, int to)
+    [InlineData(4, 3, false, "NO_CLAIM")]
+    [InlineData(3, 4, false, "NO_CLAIM")]
+    [InlineData(1, 4, false, "NO_CLAIM")]
+    [InlineData(4, 1, false, "NO_CLAIM")]
+    [InlineData(4, 3, true, "NO_CLAIM")]
+    [InlineData(1, 4, true, "NO_CLAIM")]
+    [InlineData(3, 4, true, "CLAIM")]
+    [InlineData(4, 1, true, "CLAIM")]
+    public async Task Restoring_at_another_parallelism_loses_and_duplicates_nothing(int from, int to, bool incremental, string claimMode)
     {
-        await using var silo = await TestSilo.StartAsync(("execution.checkpointing.interval", "50ms"), ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
-        var sink = $"rescale-{from}-{to}";
+        await using var silo = await TestSilo.StartAsync(
+            ("execution.checkpointing.interval", "50ms"),
+            ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
+            ("execution.checkpointing.incremental", incremental ? "true" : "false"),
+            ("state.changelog.max-delta-chain-length", "2"),
+            ("execution.state-recovery.claim-mode", claimMode));
+        var sink = $"rescale-{from}-{to}-{(incremental ? "incremental" : "full")}-{claimMode}";
         CollectedResults<SequenceRecord>.Reset(sink);
         var injector = new FailureInjector([], seed: 1);
 
@@ -44,6 +57,8 @@ public sealed class RescaleTests(ITestOutputHelper output)
         var store = new Weir.Storage.FileSystem.FileSystemCheckpointStore(silo.CheckpointDirectory);
         var retained = await Weir.Checkpointing.Recovery.CheckpointLocator.FindLatestAsync(store, "rescale") ?? throw new InvalidOperationException("No checkpoint was retained.");
         Assert.True(retained.CheckpointId >= id);
+        var restoredFiles = retained.Metadata.ReferencedFiles().Where(CheckpointLayout.IsSharedFile).ToHashSet();
+        Assert.Equal(incremental, restoredFiles.Count > 0);
         var path = Path.Combine(silo.CheckpointDirectory, "rescale", $"chk-{retained.CheckpointId}");
         var second = await silo.Jobs.SubmitAsync(
             SequenceJob.Build("rescale", to, Partitions, PerPartition, Partitions * PerPartition / to * 2.0, injector, sink),
@@ -59,5 +74,22 @@ public sealed class RescaleTests(ITestOutputHelper output)
         Assert.Equal(0, verdict.Duplicated);
         Assert.Equal(0, verdict.OutOfOrder);
         Assert.Equal(0, verdict.WrongRunningCount);
+
+        if (incremental)
+        {
+            var (files, deltas, newest) = await SharedStateAssert.ExactlyReferencedAsync(store, "rescale");
+            var left = (await SharedStateAssert.SharedFilesAsync(store, "rescale")).Intersect(restoredFiles).Count();
+            output.WriteLine($"shared/ after the second run: {files} files, exactly those the complete checkpoints name (newest {newest}, {deltas} delta segments); {left} of the {restoredFiles.Count} files of restored checkpoint {retained.CheckpointId} left ({claimMode})");
+            if (claimMode == "NO_CLAIM")
+            {
+                Assert.Equal(restoredFiles.Count, left);
+                var newestMetadata = (await Weir.Checkpointing.Recovery.CheckpointLocator.LoadAsync(store, CheckpointLayout.MetadataPath("rescale", newest))).Metadata;
+                Assert.Empty(newestMetadata.ReferencedFiles().Intersect(restoredFiles));
+            }
+            else
+            {
+                Assert.Null(await store.GetFileAsync(CheckpointLayout.MetadataPath("rescale", retained.CheckpointId)));
+            }
+        }
     }
 }
