@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Weir.Benchmarks.Nexmark.Generator;
+using Weir.Benchmarks.Nexmark.Output;
+using Weir.Benchmarks.Nexmark.Queries;
+using Weir.Benchmarks.Nexmark.Running;
+using Weir.Checkpointing.Configuration;
+
+namespace Weir.Benchmarks.Nexmark;
+
+/// <summary>
+/// <c>nexmark</c>: one Nexmark query as a Weir job on an in-process silo, timed from inside its
+/// sources between 10% and 90% of the events (see <see cref="ThroughputProbe"/>). Optionally, in the
+/// same process and alternating order: the same run with checkpoints off (<c>--compare-off</c>) and
+/// the generator alone into a blackhole (<c>--with-baseline</c>); or only the baseline
+/// (<c>--baseline</c>). Writes a JSON summary (medians over <c>--runs</c>, and every run).
+/// Events per second per core divide by min(parallelism, processors); events per CPU second divide
+/// by the CPU time the whole process used, which other processes on a shared machine do not inflate.
+/// </summary>
+internal sealed class NexmarkCommand : IBenchCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string Name => "nexmark";
+
+    public string Description => "a Nexmark query on Weir (--query q1 --events 50M --parallelism 2 --checkpoint-interval 1s --json <file>)";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var settings = NexmarkSettings.Parse(args, Console.Error);
+        if (settings is null)
+        {
+            return 2;
+        }
+
+        var config = new GeneratorConfig { Seed = settings.Seed, EventsPerSecond = settings.EventRate };
+        if (settings.DumpEventsPath is { } dump)
+        {
+            EventJson.Dump(new NexmarkGenerator(config), settings.Events, dump);
+            Console.WriteLine($"wrote {settings.Events:N0} events to {dump}");
+        }
+
+        var interval = settings.CheckpointInterval is { } i ? FlinkDuration.Format(i) : "off";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nexmark {settings.Query.Name} ({settings.Query.Description}): {settings.Events:N0} events, parallelism {settings.Parallelism}, {settings.Partitions} partitions, event time {settings.EventRate:N0} events/s, checkpoints {interval}{(settings.Incremental ? " (incremental)" : string.Empty)}, {Environment.ProcessorCount} processors"));
+
+        var runs = new List<RunFigures>();
+        if (settings.BaselineOnly)
+        {
+            BaselineRunner.Run(config, settings.WarmupEvents, settings.Parallelism, settings.Partitions);
+            for (var run = 0; run < settings.Runs; run++)
+            {
+                runs.Add(Print(run, BaselineRunner.Run(config, settings.Events, settings.Parallelism, settings.Partitions)));
+            }
+
+            Write(settings, Summary.Of(settings, runs));
+            return 0;
+        }
+
+        await using var runner = await WeirRunner.StartAsync(settings.ChannelCapacity);
+        if (settings.WarmupEvents > 0)
+        {
+            var warmup = new CountingResultSinks();
+            Print(-1, await runner.RunAsync(settings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows));
+        }
+
+        for (var run = 0; run < settings.Runs; run++)
+        {
+            // Alternate the order, so drift (a neighbour's load, GC) does not favour one side.
+            var offFirst = run % 2 == 1;
+            if (settings.CompareOff && offFirst)
+            {
+                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false)));
+            }
+
+            runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: true)));
+            if (settings.CompareOff && !offFirst)
+            {
+                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false)));
+            }
+
+            if (settings.WithBaseline)
+            {
+                runs.Add(Print(run, BaselineRunner.Run(config, settings.Events, settings.Parallelism, settings.Partitions)));
+            }
+        }
+
+        Write(settings, Summary.Of(settings, runs));
+        return 0;
+    }
+
+    private static async Task<RunFigures> RunWeirAsync(WeirRunner runner, NexmarkSettings settings, bool checkpoints)
+    {
+        if (settings.OutputPath is { } path && checkpoints)
+        {
+            var sinks = new JsonLinesResultSinks(path);
+            try
+            {
+                return await runner.RunAsync(settings, settings.Events, checkpoints, sinks, () => sinks.Rows);
+            }
+            finally
+            {
+                sinks.Close();
+            }
+        }
+
+        var counting = new CountingResultSinks();
+        return await runner.RunAsync(settings, settings.Events, checkpoints, counting, () => counting.Rows);
+    }
+
+    private static RunFigures Print(int run, RunFigures figures)
+    {
+        var label = run < 0 ? "warm-up" : $"run {run}";
+        var what = figures.Mode == "baseline" ? "baseline" : figures.Checkpoints ? "checkpoints on " : "checkpoints off";
+        var checkpoints = figures.CheckpointStats is { Completed: > 0 } c
+            ? string.Create(CultureInfo.InvariantCulture, $"; {c.Completed} checkpoints, p50 {c.P50Ms:0} ms, p99 {c.P99Ms:0} ms, {c.BytesPerCheckpoint / 1024.0:0.0} KiB each")
+            : string.Empty;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{label} {what}: {figures.EventsPerSecond:N0} events/s ({figures.EventsPerSecondPerCore:N0}/core, {figures.EventsPerCpuSecond:N0}/CPU-s, {figures.CoresUsed:0.00} cores), {figures.AllocatedBytesPerEvent:0.0} B/event, GCs {figures.Gen0Collections}/{figures.Gen1Collections}/{figures.Gen2Collections}, {figures.Rows:N0} rows, job {figures.JobSeconds:0.00} s{checkpoints}"));
+        return figures;
+    }
+
+    private static void Write(NexmarkSettings settings, Summary summary)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(settings.JsonPath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(settings.JsonPath, JsonSerializer.Serialize(summary, Json));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: {summary.EventsPerSecond:N0} events/s, {summary.EventsPerSecondPerCore:N0}/core, {summary.EventsPerCpuSecond:N0}/CPU-s") +
+            (summary.CheckpointsOnOffRatio is { } onOff ? string.Create(CultureInfo.InvariantCulture, $"; checkpoints on/off {onOff:0.000}") : string.Empty) +
+            (summary.BaselineRatio is { } baseline ? string.Create(CultureInfo.InvariantCulture, $"; Weir/baseline {baseline:0.000}") : string.Empty) +
+            (summary.CheckpointP99Ms is { } p99 ? string.Create(CultureInfo.InvariantCulture, $"; checkpoint p50 {summary.CheckpointP50Ms:0} ms, p99 {p99:0} ms") : string.Empty));
+        Console.WriteLine($"wrote {settings.JsonPath}");
+    }
+}

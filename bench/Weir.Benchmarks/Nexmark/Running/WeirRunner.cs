@@ -1,0 +1,161 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Weir.Benchmarks.Nexmark.Generator;
+using Weir.Benchmarks.Nexmark.Model;
+using Weir.Benchmarks.Nexmark.Queries;
+using Weir.Checkpointing.Configuration;
+using Weir.Checkpointing.Coordinator;
+using Weir.Hosting;
+using Weir.Hosting.Channels;
+using Weir.Hosting.Grains;
+using Weir.Streaming.Api;
+using Weir.Streaming.Watermarks;
+
+namespace Weir.Benchmarks.Nexmark.Running;
+
+/// <summary>
+/// Runs Nexmark queries as Weir jobs on a silo in this process (checkpoints in a temporary
+/// directory, logging off), one job at a time, and measures each with a <see cref="ThroughputProbe"/>.
+/// </summary>
+internal sealed class WeirRunner : IAsyncDisposable
+{
+    /// <summary>The watermark delay of Flink Nexmark's source table (<c>WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND</c>).</summary>
+    public static readonly TimeSpan WatermarkDelay = TimeSpan.FromSeconds(4);
+
+    private readonly IHost _host;
+    private readonly string _checkpointDirectory;
+    private int _jobs;
+
+    private WeirRunner(IHost host, string checkpointDirectory)
+    {
+        _host = host;
+        _checkpointDirectory = checkpointDirectory;
+    }
+
+    public static async Task<WeirRunner> StartAsync(int? channelCapacity)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "weir-nexmark-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        if (channelCapacity is { } capacity)
+        {
+            builder.Services.AddSingleton(new ChannelRegistry(capacity));
+        }
+
+        builder.Services.AddWeir(WeirOptions.Default.With(("execution.checkpointing.dir", directory)));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new WeirRunner(host, directory);
+    }
+
+    /// <summary>Builds the job of <paramref name="query"/> over the first <paramref name="events"/> events.</summary>
+    public static StreamExecutionEnvironment Job(NexmarkQuery query, GeneratorConfig config, long events, int parallelism, int partitions, IResultSinks sinks, ThroughputProbe? probe)
+    {
+        var env = StreamExecutionEnvironment.Create(parallelism);
+        var source = env
+            .AddSource(new NexmarkSource(config, events, partitions, probe), "nexmark", WatermarkStrategy<Event>.ForBoundedOutOfOrderness(WatermarkDelay))
+            .Uid("nexmark-source");
+        query.Build(source, sinks);
+        return env;
+    }
+
+    /// <summary>Runs one job to its end and returns its figures.</summary>
+    public async Task<RunFigures> RunAsync(NexmarkSettings settings, long events, bool checkpoints, IResultSinks sinks, Func<long> rows)
+    {
+        var probe = new ThroughputProbe(events);
+        var config = new GeneratorConfig { Seed = settings.Seed, EventsPerSecond = settings.EventRate };
+        var jobId = $"nexmark-{settings.Query.Name}-{++_jobs}";
+        var graph = Job(settings.Query, config, events, settings.Parallelism, settings.Partitions, sinks, probe).Build(jobId);
+        var options = WeirOptions.Default.With(
+            ("execution.checkpointing.dir", _checkpointDirectory),
+            ("execution.checkpointing.interval", checkpoints && settings.CheckpointInterval is { } interval ? FlinkDuration.Format(interval) : "0"),
+            ("execution.checkpointing.incremental", settings.Incremental && checkpoints ? "true" : "false"));
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var job = await _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(jobId, options));
+        JobStatus status;
+        while (!(status = await job.GetStatusAsync()).IsTerminal)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
+        var jobSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (status.State != JobState.Finished)
+        {
+            throw new InvalidOperationException($"Job {jobId} ended {status.State}: {status.FailureCause}");
+        }
+
+        var measured = probe.Measured ?? throw new InvalidOperationException($"Job {jobId} finished but its source never passed 90% of {events} events ({probe.Emitted} emitted).");
+        return RunFigures.Of("weir", checkpoints && settings.CheckpointInterval is not null, measured, settings.Parallelism, jobSeconds, rows(), CheckpointFigures.Of(status.Checkpoints));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        try
+        {
+            Directory.Delete(_checkpointDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
+
+/// <summary>What one run measured (between 10% and 90% of its events).</summary>
+internal sealed record RunFigures(
+    string Mode,
+    bool Checkpoints,
+    long Events,
+    double Seconds,
+    double EventsPerSecond,
+    double EventsPerSecondPerCore,
+    double EventsPerCpuSecond,
+    double CoresUsed,
+    double AllocatedBytesPerEvent,
+    int Gen0Collections,
+    int Gen1Collections,
+    int Gen2Collections,
+    double JobSeconds,
+    long Rows,
+    CheckpointFigures? CheckpointStats)
+{
+    /// <summary>The divisor of <see cref="EventsPerSecondPerCore"/>: min(parallelism, processors).</summary>
+    public static int Cores(int parallelism) => Math.Min(parallelism, Environment.ProcessorCount);
+
+    public static RunFigures Of(string mode, bool checkpoints, ThroughputProbe.Interval measured, int parallelism, double jobSeconds, long rows, CheckpointFigures? checkpointStats)
+    {
+        var perSecond = measured.Events / measured.Seconds;
+        var (gen0, gen1, gen2) = measured.Collections;
+        return new RunFigures(
+            mode,
+            checkpoints,
+            measured.Events,
+            measured.Seconds,
+            perSecond,
+            perSecond / Cores(parallelism),
+            measured.Events / measured.CpuSeconds,
+            measured.CpuSeconds / measured.Seconds,
+            measured.AllocatedBytesPerEvent,
+            gen0,
+            gen1,
+            gen2,
+            jobSeconds,
+            rows,
+            checkpointStats);
+    }
+}
+
+/// <summary>A job's checkpoints: all of them, from the first to the final one at end of input.</summary>
+internal sealed record CheckpointFigures(int Completed, int Failed, double? P50Ms, double? P99Ms, long BytesTotal, long? BytesPerCheckpoint)
+{
+    public static CheckpointFigures Of(CheckpointStats stats) => new(
+        stats.Completed,
+        stats.Failed,
+        stats.DurationP50Ms,
+        stats.DurationP99Ms,
+        stats.TotalStateSize,
+        stats.Completed == 0 ? null : stats.TotalStateSize / stats.Completed);
+}
