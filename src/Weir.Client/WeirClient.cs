@@ -69,6 +69,18 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
     /// <summary>The silo behind the current gateway, or null.</summary>
     public SiloAddress? GatewaySilo { get; private set; }
 
+    /// <summary>The gateways the cluster announced (for tests and diagnostics).</summary>
+    internal IReadOnlyList<IPEndPoint> AnnouncedGateways
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _announcedGateways];
+            }
+        }
+    }
+
     /// <summary>Connects to the first gateway that accepts.</summary>
     /// <exception cref="SiloUnavailableException">No known gateway accepted; the message lists each one's failure.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
