@@ -12,15 +12,19 @@ namespace Weir.Integration.Tests;
 
 /// <summary>
 /// A job whose checkpoint storage misbehaves: 503s, answers lost after the service applied the
-/// request, and connections cut mid-upload on a share of all Blob requests, with one retry each.
+/// request, and connections cut mid-upload on a share of all Blob requests, with one retry each;
+/// with full and with incremental checkpoints (a delta or materialization that fails to upload
+/// breaks chains, which the next checkpoint repairs by materializing their key groups).
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     private const int TolerableFailedCheckpoints = 40;
 
-    [Fact]
-    public async Task Under_storage_faults_the_job_keeps_running_and_no_checkpoint_is_complete_with_a_missing_or_partial_file()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Under_storage_faults_the_job_keeps_running_and_no_checkpoint_is_complete_with_a_missing_or_partial_file(bool incremental)
     {
         var faults = new FaultInjectionPolicy(seed: 17) { ServiceUnavailableShare = 0.06, ResponseTimeoutShare = 0.04, ConnectionCutShare = 0.05 };
         await using var silo = await AzuriteSilo.StartAsync(
@@ -32,6 +36,8 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
                 ("execution.checkpointing.num-retained", "3"),
                 ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
                 ("restart-strategy.type", "none"),
+                ("execution.checkpointing.incremental", incremental ? "true" : "false"),
+                ("state.changelog.max-delta-chain-length", "3"),
             ],
             store =>
             {
@@ -57,7 +63,7 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
         output.WriteLine(
             $"while faulty: state {running.State}, restarts {running.Restarts}, checkpoints completed {running.Checkpoints.Completed}, failed or aborted {running.Checkpoints.Failed}; tolerable-failed-checkpoints {TolerableFailedCheckpoints}");
         output.WriteLine(
-            $"after: retained complete checkpoints {audit.Complete} (ids {string.Join(", ", audit.Ids)}), directories without _metadata {audit.Incomplete}, state files verified {audit.Files}, segments verified {audit.Segments} ({audit.Bytes} bytes), words restored from the newest {audit.Words}");
+            $"after ({(incremental ? "incremental" : "full")} checkpoints): retained complete checkpoints {audit.Complete} (ids {string.Join(", ", audit.Ids)}), directories without _metadata {audit.Incomplete}, state files verified {audit.Files} ({audit.SharedFiles} in shared/), segments verified {audit.Segments} ({audit.Deltas} deltas, {audit.Bytes} bytes), words restored from the newest {audit.Words}");
 
         Assert.Equal(JobState.Running, running.State);
         Assert.Equal(0, running.Restarts);
@@ -68,6 +74,7 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
         Assert.Contains(final.CheckpointId, audit.Ids);
         Assert.True(audit.Complete >= 1);
         Assert.True(audit.Words > 0);
+        Assert.Equal(incremental, audit.Deltas > 0);
     }
 
     /// <summary>
@@ -95,6 +102,7 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
                 var file = await store.GetFileAsync(path);
                 Assert.True(file is not null, $"chk-{id} references {path}, which does not exist");
                 audit.Files++;
+                audit.SharedFiles += CheckpointLayout.IsSharedFile(path) ? 1 : 0;
             }
 
             var segments = checkpoint.Metadata.Operators
@@ -107,6 +115,7 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
                 Assert.True(bytes.Length == segment.Length, $"chk-{id}: {segment.Path} [{segment.Offset}, +{segment.Length}) is partial: {bytes.Length} bytes");
                 Assert.True(Crc32C.Compute(bytes) == segment.Checksum, $"chk-{id}: {segment.Path} [{segment.Offset}, +{segment.Length}) fails its checksum");
                 audit.Segments++;
+                audit.Deltas += segment.Kind == Weir.Checkpointing.Metadata.SegmentKind.Delta ? 1 : 0;
                 audit.Bytes += bytes.Length;
             }
 
@@ -131,6 +140,10 @@ public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper 
         public int Files { get; set; }
 
         public int Segments { get; set; }
+
+        public int SharedFiles { get; set; }
+
+        public int Deltas { get; set; }
 
         public long Bytes { get; set; }
 
