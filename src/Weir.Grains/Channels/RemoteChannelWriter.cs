@@ -203,7 +203,7 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
 
     private void SendEndIfBound()
     {
-        if (_connection is null || _endSent)
+        if (!_completed || _connection is null || _endSent)
         {
             return;
         }

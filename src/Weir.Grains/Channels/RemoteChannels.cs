@@ -30,6 +30,9 @@ internal sealed class RemoteChannels(Func<SiloAddress> localSilo, Func<SiloAddre
 
     public int OpenWriters => _writers.Count;
 
+    /// <summary>Channels opened by their producers and not yet by their consumers.</summary>
+    public int UnclaimedChannels => _unclaimed.Count;
+
     public RemoteChannelWriter<T> OpenWriter<T>(RemoteChannelId id, SiloAddress targetSilo, ISerializer<T> codec)
     {
         ArgumentNullException.ThrowIfNull(targetSilo);
