@@ -42,9 +42,41 @@ internal sealed class StateModel
     }
 
     /// <summary>Applies one random operation to the backend's states and to the model; returns what it did.</summary>
-    public string ApplyRandom(Random random, States states)
+    public string ApplyRandom(Random random, States states) => ApplyRandom(random, _ => states);
+
+    /// <summary>Copies <paramref name="key"/>'s entries of every state from <paramref name="other"/>, replacing this model's.</summary>
+    public void CopyKeyFrom(StateModel other, string key)
+    {
+        _values.Remove(key);
+        _lists.Remove(key);
+        _maps.Remove(key);
+        _reduced.Remove(key);
+        if (other._values.TryGetValue(key, out var value))
+        {
+            _values[key] = value;
+        }
+
+        if (other._lists.TryGetValue(key, out var list))
+        {
+            _lists[key] = [.. list];
+        }
+
+        if (other._maps.TryGetValue(key, out var map))
+        {
+            _maps[key] = new Dictionary<string, int>(map);
+        }
+
+        if (other._reduced.TryGetValue(key, out var reduced))
+        {
+            _reduced[key] = reduced;
+        }
+    }
+
+    /// <summary>Applies one random operation to the states of the backend that <paramref name="route"/> picks for the key, and to the model.</summary>
+    public string ApplyRandom(Random random, Func<string, States> route)
     {
         var key = Keys[random.Next(Keys.Length)];
+        var states = route(key);
         states.Backend.SetCurrentKey(key);
         var item = $"i{random.Next(100)}";
         switch (random.Next(11))

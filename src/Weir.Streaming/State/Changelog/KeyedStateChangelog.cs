@@ -72,9 +72,11 @@ internal sealed class KeyedStateChangelog : IDisposable
 
     private KeyGroupRange Range => _backend.Range;
 
-    /// <summary>Files the subtask holds for its next checkpoints and its unresolved ones: chains, pending cuts, the running materialization.</summary>
+    /// <summary>Files the subtask holds for its next checkpoints and its unresolved ones: chains, pending cuts, the running materialization (not those it found nothing to write to).</summary>
     public IReadOnlyCollection<string> LiveFiles =>
-        _files.Where(f => f.ChainReferences > 0 || f.PendingReferences > 0 || f == _materialization?.File).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        _files.Where(f => (f.ChainReferences > 0 || f.PendingReferences > 0 || f == _materialization?.File) && f.Written is not { IsCompletedSuccessfully: true, Result.Count: 0 })
+            .Select(f => f.Path)
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>True while a background materialization is being written or waits to be applied at the next cut.</summary>
     public bool IsMaterializing => _materialization is not null;

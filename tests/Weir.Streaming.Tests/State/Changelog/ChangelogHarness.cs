@@ -13,10 +13,10 @@ internal sealed class ChangelogHarness : IDisposable
     public const int MaxParallelism = 128;
     public const string JobId = "job";
 
-    public ChangelogHarness(ICheckpointStore store, ManualTimeProvider clock, ChangelogOptions options, KeyGroupRange? range = null, IReadOnlyList<KeyGroupState>? restored = null, string uid = "op", int subtask = 0)
+    public ChangelogHarness(ICheckpointStore store, ManualTimeProvider clock, ChangelogOptions options, KeyGroupRange? range = null, IReadOnlyList<KeyGroupState>? restored = null, string uid = "op", int subtask = 0, int maxParallelism = MaxParallelism)
     {
         Store = store;
-        var backend = new HeapKeyedStateBackend<string>(range ?? new KeyGroupRange(0, MaxParallelism), MaxParallelism);
+        var backend = new HeapKeyedStateBackend<string>(range ?? new KeyGroupRange(0, maxParallelism), maxParallelism);
         Changelog = new KeyedStateChangelog(backend, store, JobId, uid, subtask, options, clock, restored);
         States = StateModel.States.Register(backend);
     }
