@@ -7,15 +7,33 @@ namespace Weir.Streaming.Watermarks;
 /// generator, and the source's watermark is the minimum over its active splits. So a split that
 /// lags (after a restore, or because its partition is slow) holds time back instead of making
 /// its records late, and an idle split (no record within the idleness timeout) stops holding it back.
+///
+/// Per record this only stamps the record and shows it to its split's generator: activity is
+/// noted with a flag and turned into a time at the next periodic emit (Flink's IdlenessTimer
+/// does the same), so a split goes idle between one and two intervals after its last record
+/// within the timeout, and no record pays for reading the clock.
 /// </summary>
 internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProvider clock)
 {
     private readonly Dictionary<int, SplitClock> _splits = [];
     private long _emitted = long.MinValue;
     private bool _idle;
+    private int _currentSplit;
+    private SplitClock? _current;
 
     /// <summary>The split whose records are being emitted.</summary>
-    public int CurrentSplit { get; set; }
+    public int CurrentSplit
+    {
+        get => _currentSplit;
+        set
+        {
+            if (value != _currentSplit)
+            {
+                _currentSplit = value;
+                _current = null;
+            }
+        }
+    }
 
     /// <summary>Starts tracking the source's splits: a split that has emitted nothing yet holds the watermark back (until idle).</summary>
     public void Track(int splitCount)
@@ -30,9 +48,9 @@ internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProv
     public long OnRecord(T record, long timestamp)
     {
         var stamped = strategy.TimestampAssigner is { } assign ? assign(record, timestamp) : timestamp;
-        var split = Split(CurrentSplit);
+        var split = _current ??= Split(_currentSplit);
         split.Generator.OnEvent(record, stamped, split);
-        split.LastRecordAt = clock.GetTimestamp();
+        split.SawRecords = true;
         split.Idle = false;
         return stamped;
     }
@@ -46,7 +64,12 @@ internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProv
         foreach (var split in _splits.Values)
         {
             split.Generator.OnPeriodicEmit(split);
-            if (strategy.Idleness is { } idleness && clock.GetElapsedTime(split.LastRecordAt, now) >= idleness)
+            if (split.SawRecords)
+            {
+                split.SawRecords = false;
+                split.LastRecordAt = now;
+            }
+            else if (strategy.Idleness is { } idleness && clock.GetElapsedTime(split.LastRecordAt, now) >= idleness)
             {
                 split.Idle = true;
             }
@@ -102,7 +125,11 @@ internal sealed class SplitWatermarks<T>(WatermarkStrategy<T> strategy, TimeProv
 
         public long Watermark { get; private set; } = long.MinValue;
 
+        /// <summary>When the split was last seen active: a periodic emit after records (or its creation).</summary>
         public long LastRecordAt { get; set; } = createdAt;
+
+        /// <summary>Records arrived since the last periodic emit.</summary>
+        public bool SawRecords { get; set; }
 
         public bool Idle { get; set; }
 
