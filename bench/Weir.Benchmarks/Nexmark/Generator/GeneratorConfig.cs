@@ -72,7 +72,9 @@ public sealed record GeneratorConfig
     public int NumActivePeople { get; init; } = 1000;
 
     /// <summary>The event time of event <paramref name="eventNumber"/> (epoch milliseconds); never decreases with the number.</summary>
-    public long TimestampOf(long eventNumber) => BaseTime + (long)(((Int128)eventNumber * 1000) / EventsPerSecond);
+    public long TimestampOf(long eventNumber) => BaseTime + (eventNumber <= long.MaxValue / 1000
+        ? eventNumber * 1000 / EventsPerSecond
+        : (long)(((Int128)eventNumber * 1000) / EventsPerSecond));
 
     /// <summary>Checks the values; the message names the bad one.</summary>
     public GeneratorConfig Validate()

@@ -190,5 +190,8 @@ public sealed class NexmarkGenerator
     }
 
     /// <summary>10^(6u) dollars, in cents: $1 to $1M, log-uniform (Java's Math.round: half up).</summary>
-    private static long NextPrice(ref EventRandom random) => (long)Math.Floor((Math.Pow(10.0, random.NextDouble() * 6.0) * 100.0) + 0.5);
+    private static long NextPrice(ref EventRandom random) => (long)Math.Floor((Math.Exp(random.NextDouble() * SixLn10) * 100.0) + 0.5);
+
+    /// <summary>ln(10^6): 10^(6u) = e^(u ln 10^6), which the runtime computes faster than Pow.</summary>
+    private const double SixLn10 = 13.815510557964274;
 }

@@ -86,9 +86,15 @@ internal sealed class StringTables
     {
         var length = MinStringLength + random.NextInt(maxLength - MinStringLength);
         Span<char> chars = stackalloc char[length];
-        for (var i = 0; i < length; i++)
+        for (var i = 0; i < length; i += 2)
         {
-            chars[i] = random.NextInt(13) == 0 ? special : (char)('a' + random.NextInt(26));
+            // Two characters per draw, 32 bits each: the high 16 bits pick special (1 in 13) or a letter by the low 16.
+            var bits = random.NextUInt64();
+            chars[i] = Character((uint)bits, special);
+            if (i + 1 < length)
+            {
+                chars[i + 1] = Character((uint)(bits >> 32), special);
+            }
         }
 
         return special == ' ' ? new string(chars.Trim(' ')) : new string(chars);
@@ -130,6 +136,9 @@ internal sealed class StringTables
         var variant = random.NextInt(PaddingVariants);
         return Volatile.Read(ref variants[variant]) ?? (variants[variant] = _text.Substring(((length * 7919) + (variant * 104_729)) % (_text.Length - length), length));
     }
+
+    private static char Character(uint bits, char special) =>
+        (((bits >> 16) * 13) >> 16) == 0 ? special : (char)('a' + (((bits & 0xFFFF) * 26) >> 16));
 
     private static int ExtraLength(ref EventRandom random, int currentSize, int averageSize)
     {
