@@ -116,7 +116,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
     public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId)
         where TGrainInterface : IGrain => ClientGrainReference.Create<TGrainInterface>(this, grainId);
 
-    /// <summary>Closes the connection; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Closes the connection; calls still waiting fail with <see cref="SiloUnavailableException"/>, later ones with <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed.IsCancellationRequested)

@@ -102,5 +102,11 @@ internal static class Handshake
             connection.Close($"the handshake failed: {exception.Message}", CloseKind.Remote);
             return null;
         }
+        catch (Exception exception)
+        {
+            TransportLog.HandlerFailed(logger, exception, connection.ToString());
+            connection.Close($"accepting the connection failed: {exception.GetType().Name}: {exception.Message}", CloseKind.Local);
+            return null;
+        }
     }
 }

@@ -92,7 +92,16 @@ internal sealed class ClusterRuntime
 
         Runtime.Placement.SetLocalSilo(new SiloAddress(_siloListener.LocalEndPoint, NextGeneration(Runtime.TimeProvider)));
         _siloListener.Start();
-        await Membership.JoinAsync(LocalSilo, Runtime.Options.SiloName, _gatewayListener?.LocalEndPoint.Port, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Membership.JoinAsync(LocalSilo, Runtime.Options.SiloName, _gatewayListener?.LocalEndPoint.Port, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await CloseEverythingAsync($"silo {LocalSilo} could not join cluster {ClusterId}").ConfigureAwait(false);
+            throw;
+        }
+
         _gatewayListener?.Start();
         Membership.Start();
         HealthMonitor.Start();
@@ -237,12 +246,43 @@ internal sealed class ClusterRuntime
         _stopHost();
     }
 
+    /// <summary>
+    /// Tells every active silo (dialing those not connected yet) that the table changed, so a
+    /// join, a death or a departure spreads in a round trip instead of a refresh period. Each
+    /// silo then reads the table itself: the message carries no membership, only the news.
+    /// </summary>
     private void TellOthersTheTableChanged(int version)
     {
-        foreach (var connection in Connections.OpenConnections)
+        foreach (var silo in Membership.Snapshot.ActiveSilos)
         {
-            connection.TrySend(FrameType.MembershipChanged, version, static (writer, v) => writer.WriteVarInt64(v));
+            if (silo.Equals(LocalSilo) || _stopped)
+            {
+                continue;
+            }
+
+            if (Connections.TryGetOpen(silo, out var open))
+            {
+                Tell(open, version);
+            }
+            else
+            {
+                _ = Connections.GetAsync(silo).ContinueWith(
+                    static (dial, state) =>
+                    {
+                        if (dial.IsCompletedSuccessfully)
+                        {
+                            Tell(dial.Result, (int)state!);
+                        }
+                    },
+                    version,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
         }
+
+        static void Tell(Connection connection, int version) =>
+            connection.TrySend(FrameType.MembershipChanged, version, static (writer, v) => writer.WriteVarInt64(v));
     }
 
     private async Task Guarded(Func<Task> operation)
