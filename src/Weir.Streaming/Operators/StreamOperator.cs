@@ -91,27 +91,29 @@ internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInp
 
     public virtual void ProcessWatermarkStatus(WatermarkStatus status) => Output.EmitStatus(status);
 
-    void IBatchInput.ProcessBatch(RecordBatch batch, int inputIndex) => ProcessBatch((RecordBatch<TIn>)batch);
+    void IBatchInput.ProcessBatch(RecordBatch batch, int start, int end, int inputIndex) => ProcessBatch((RecordBatch<TIn>)batch, start, end);
 
     void IBatchInput.ProcessWatermark(Watermark watermark, int inputIndex) => ProcessWatermark(watermark);
 
     void IBatchInput.ProcessWatermarkStatus(WatermarkStatus status, int inputIndex) => ProcessWatermarkStatus(status);
 
     /// <summary>Runs every record of a batch through <see cref="ProcessElement"/>.</summary>
-    public void ProcessBatch(RecordBatch<TIn> batch)
+    public void ProcessBatch(RecordBatch<TIn> batch) => ProcessBatch(batch, 0, batch.Count);
+
+    /// <summary>Runs records [<paramref name="start"/>, <paramref name="end"/>) of a batch through <see cref="ProcessElement"/>.</summary>
+    public void ProcessBatch(RecordBatch<TIn> batch, int start, int end)
     {
         var records = batch.Records;
-        var count = batch.Count;
         if (batch.Timestamps is { } timestamps)
         {
-            for (var i = 0; i < count; i++)
+            for (var i = start; i < end; i++)
             {
                 ProcessElement(records[i], timestamps[i]);
             }
         }
         else
         {
-            for (var i = 0; i < count; i++)
+            for (var i = start; i < end; i++)
             {
                 ProcessElement(records[i], RecordBatch.NoTimestamp);
             }
@@ -119,10 +121,11 @@ internal abstract class OneInputStreamOperator<TIn, TOut> : StreamOperator, IInp
     }
 }
 
-/// <summary>The head of a chain as its task feeds it: batches and watermarks, per input.</summary>
+/// <summary>The head of a chain as its task feeds it: batches (or a part of one) and watermarks, per input.</summary>
 internal interface IBatchInput
 {
-    void ProcessBatch(RecordBatch batch, int inputIndex);
+    /// <summary>Processes records [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="batch"/>.</summary>
+    void ProcessBatch(RecordBatch batch, int start, int end, int inputIndex);
 
     void ProcessWatermark(Watermark watermark, int inputIndex);
 

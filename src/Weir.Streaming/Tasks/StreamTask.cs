@@ -17,13 +17,29 @@ namespace Weir.Streaming.Tasks;
 /// be available, and delivers mail (checkpoint triggers, notifications, cancel) between steps.
 ///
 /// A default action step: send what waits for credit; if something still waits, stop (backpressure);
-/// otherwise process a few input elements (a source polls instead). Barriers go to the barrier
-/// handler; when it triggers checkpoint n the task takes its snapshot (<see cref="SubtaskCheckpointer"/>).
-/// Not thread-safe: every method runs on the task's own thread (its grain's activation).
+/// otherwise process input (a source polls instead) for about <see cref="StepBudget"/>. Barriers go
+/// to the barrier handler; when it triggers checkpoint n the task takes its snapshot
+/// (<see cref="SubtaskCheckpointer"/>). Not thread-safe: every method runs on the task's own
+/// thread (its grain's activation).
+///
+/// Steps are short, by time rather than by element, because everything else waits for them: mail
+/// to this task (a checkpoint trigger) waits for the step running, and other activations (the
+/// coordinator, other subtasks, their acknowledgements) wait for the thread, which the activation
+/// gives up only after a number of steps. A batch a slow chain cannot finish within one step is
+/// continued in the next step; nothing else is read from the input meanwhile.
 /// </summary>
 public sealed class StreamTask : ITaskServices
 {
-    private const int ElementsPerStep = 8;
+    /// <summary>How long one default-action step processes input (wall clock; the task's <see cref="TimeProvider"/> may be simulated).</summary>
+    internal static readonly TimeSpan StepBudget = TimeSpan.FromMilliseconds(0.1);
+
+    /// <summary>Records processed between two looks at the clock.</summary>
+    private const int RecordsPerSlice = 128;
+
+    /// <summary>Records a source emits per poll; a step polls until its budget is spent.</summary>
+    private const int RecordsPerPoll = 256;
+
+    private static readonly long StepBudgetTicks = (long)(StepBudget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
     private readonly TaskDeployment _deployment;
     private readonly JobVertex _vertex;
@@ -43,6 +59,11 @@ public sealed class StreamTask : ITaskServices
     private long _lastFlush;
     private bool _endOfData;
     private long? _finalCheckpoint;
+
+    // The batch being processed across steps: records [_batchNext, Count) are still to do.
+    private RecordBatch? _batch;
+    private int _batchNext;
+    private int _batchInput;
 
     public StreamTask(
         TaskDeployment deployment,
@@ -232,7 +253,15 @@ public sealed class StreamTask : ITaskServices
             return false;
         }
 
-        var status = _source!.Poll(_deployment.Options.BatchSize);
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + StepBudgetTicks;
+        var budget = Math.Min(RecordsPerPoll, _deployment.Options.BatchSize);
+        Functions.SourceStatus status;
+        do
+        {
+            status = _source!.Poll(budget);
+        }
+        while (status.State == Functions.SourceState.MoreAvailable && State == TaskState.Running && !HasPending() && System.Diagnostics.Stopwatch.GetTimestamp() < deadline);
+
         switch (status.State)
         {
             case Functions.SourceState.MoreAvailable:
@@ -258,21 +287,33 @@ public sealed class StreamTask : ITaskServices
 
     private bool ProcessInput()
     {
-        for (var i = 0; i < ElementsPerStep; i++)
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + StepBudgetTicks;
+        do
         {
-            if (!_gate!.TryPoll(out var element, out var channel))
+            if (_batch is { } batch)
+            {
+                var end = Math.Min(_batchNext + RecordsPerSlice, batch.Count);
+                var start = _batchNext;
+                _batchNext = end;
+                if (end == batch.Count)
+                {
+                    _batch = null;
+                }
+
+                _head!.ProcessBatch(batch, start, end, _batchInput);
+            }
+            else if (_gate!.TryPoll(out var element, out var channel))
+            {
+                Handle(element, channel);
+            }
+            else
             {
                 // Input ran dry: send partial batches now rather than at the buffer timeout.
                 Flush();
                 return false;
             }
-
-            Handle(element, channel);
-            if (State != TaskState.Running || HasPending())
-            {
-                break;
-            }
         }
+        while (State == TaskState.Running && !HasPending() && System.Diagnostics.Stopwatch.GetTimestamp() < deadline);
 
         return true;
     }
@@ -282,8 +323,11 @@ public sealed class StreamTask : ITaskServices
         switch (element)
         {
             case RecordBatch batch:
+                // Processed by ProcessInput, a slice at a time, before anything else is read.
                 RecordsIn += batch.Count;
-                _head!.ProcessBatch(batch, _gate!.InputIndexOf(channel));
+                _batch = batch;
+                _batchNext = 0;
+                _batchInput = _gate!.InputIndexOf(channel);
                 break;
             case CheckpointBarrier barrier:
                 _barriers.TryAdd(barrier.CheckpointId, barrier);
