@@ -62,11 +62,12 @@ internal sealed class NexmarkCommand : IBenchCommand
             return 0;
         }
 
-        await using var runner = await WeirRunner.StartAsync(settings.ChannelCapacity);
+        await using var runner = await WeirRunner.StartAsync(settings.ChannelCapacity, settings.Verbose);
         if (settings.WarmupEvents > 0)
         {
             var warmup = new CountingResultSinks();
             Print(-1, await runner.RunAsync(settings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows));
+            runner.DrainLog();
         }
 
         for (var run = 0; run < settings.Runs; run++)
@@ -95,6 +96,21 @@ internal sealed class NexmarkCommand : IBenchCommand
     }
 
     private static async Task<RunFigures> RunWeirAsync(WeirRunner runner, NexmarkSettings settings, bool checkpoints)
+    {
+        try
+        {
+            return await RunWeirOnceAsync(runner, settings, checkpoints);
+        }
+        finally
+        {
+            foreach (var line in runner.DrainLog())
+            {
+                Console.WriteLine("  " + line);
+            }
+        }
+    }
+
+    private static async Task<RunFigures> RunWeirOnceAsync(WeirRunner runner, NexmarkSettings settings, bool checkpoints)
     {
         if (settings.OutputPath is { } path && checkpoints)
         {

@@ -13,10 +13,11 @@ internal sealed record NexmarkSettings
                        [--output <rows.jsonl>] [--dump-events <events.jsonl>]
                        [--baseline] [--with-baseline] [--compare-off] [--runs <n, default 1>] [--warmup-events <n>]
                        [--partitions <n, default parallelism>] [--event-rate <events per second of event time, default 10000000>]
-                       [--seed <n, default 42>] [--channel-capacity <batches, default 8>]
+                       [--seed <n, default 42>] [--channel-capacity <batches, default 8>] [--verbose]
           --baseline        only the generator, into a counting blackhole on <parallelism> threads (no Weir)
           --with-baseline   also run the baseline each run, and report the ratio
           --compare-off     also run each run with checkpoints off, and report the ratio on/off
+          --verbose         print every checkpoint's trigger and completion (the coordinator's log)
         numbers take K/M/G suffixes (50M = 50,000,000).
         """;
 
@@ -54,6 +55,8 @@ internal sealed record NexmarkSettings
 
     public int? ChannelCapacity { get; init; }
 
+    public bool Verbose { get; init; }
+
     public static NexmarkSettings? Parse(string[] args, TextWriter error)
     {
         NexmarkQuery? query = null;
@@ -67,7 +70,7 @@ internal sealed record NexmarkSettings
             for (var i = 0; i < args.Length; i++)
             {
                 var name = args[i];
-                if (name is "--incremental" or "--baseline" or "--with-baseline" or "--compare-off")
+                if (name is "--incremental" or "--baseline" or "--with-baseline" or "--compare-off" or "--verbose")
                 {
                     flags.Add(name);
                     continue;
@@ -136,6 +139,7 @@ internal sealed record NexmarkSettings
                 EventRate = settings.TryGetValue("--event-rate", out var rate) ? Count("--event-rate", rate, 1) : 10_000_000,
                 Seed = settings.TryGetValue("--seed", out var seed) ? long.Parse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture) : 42,
                 ChannelCapacity = channelCapacity,
+                Verbose = flags.Contains("--verbose"),
             };
             if (result.BaselineOnly && (result.WithBaseline || result.CompareOff))
             {

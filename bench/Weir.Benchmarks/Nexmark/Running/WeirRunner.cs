@@ -25,19 +25,30 @@ internal sealed class WeirRunner : IAsyncDisposable
 
     private readonly IHost _host;
     private readonly string _checkpointDirectory;
+    private readonly CheckpointLog? _log;
     private int _jobs;
 
-    private WeirRunner(IHost host, string checkpointDirectory)
+    private WeirRunner(IHost host, string checkpointDirectory, CheckpointLog? log)
     {
         _host = host;
         _checkpointDirectory = checkpointDirectory;
+        _log = log;
     }
 
-    public static async Task<WeirRunner> StartAsync(int? channelCapacity)
+    /// <summary>The coordinator's lines since the last call (with <c>--verbose</c>), else none.</summary>
+    public IReadOnlyList<string> DrainLog() => _log?.Drain() ?? [];
+
+    public static async Task<WeirRunner> StartAsync(int? channelCapacity, bool verbose)
     {
         var directory = Path.Combine(Path.GetTempPath(), "weir-nexmark-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        var log = verbose ? new CheckpointLog() : null;
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug);
+        }
+
         if (channelCapacity is { } capacity)
         {
             builder.Services.AddSingleton(new ChannelRegistry(capacity));
@@ -46,7 +57,7 @@ internal sealed class WeirRunner : IAsyncDisposable
         builder.Services.AddWeir(WeirOptions.Default.With(("execution.checkpointing.dir", directory)));
         var host = builder.Build();
         await host.StartAsync();
-        return new WeirRunner(host, directory);
+        return new WeirRunner(host, directory, log);
     }
 
     /// <summary>Builds the job of <paramref name="query"/> over the first <paramref name="events"/> events.</summary>
