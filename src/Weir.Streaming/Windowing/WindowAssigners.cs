@@ -16,6 +16,9 @@ public abstract class WindowAssigner
     /// <summary>The windows holding a record at <paramref name="timestamp"/>.</summary>
     public abstract IReadOnlyList<TimeWindow> AssignWindows(long timestamp);
 
+    /// <summary>Adds the windows holding a record at <paramref name="timestamp"/> to <paramref name="windows"/> (the window operator's per-record path: no allocation).</summary>
+    internal virtual void AssignWindows(long timestamp, List<TimeWindow> windows) => windows.AddRange(AssignWindows(timestamp));
+
     private protected static long Milliseconds(TimeSpan span, string what)
     {
         var ms = (long)span.TotalMilliseconds;
@@ -43,6 +46,12 @@ public sealed class TumblingEventTimeWindows : WindowAssigner
         var start = TimeWindow.StartOf(timestamp, _offset, _size);
         return [new TimeWindow(start, start + _size)];
     }
+
+    internal override void AssignWindows(long timestamp, List<TimeWindow> windows)
+    {
+        var start = TimeWindow.StartOf(timestamp, _offset, _size);
+        windows.Add(new TimeWindow(start, start + _size));
+    }
 }
 
 /// <summary>Fixed-size windows every <c>slide</c> in event time; a record belongs to size/slide windows.</summary>
@@ -62,17 +71,21 @@ public sealed class SlidingEventTimeWindows : WindowAssigner
     public override bool IsEventTime => true;
 
     /// <inheritdoc />
-    public override IReadOnlyList<TimeWindow> AssignWindows(long timestamp) => Sliding(timestamp, _size, _slide, _offset);
-
-    internal static IReadOnlyList<TimeWindow> Sliding(long timestamp, long size, long slide, long offset)
+    public override IReadOnlyList<TimeWindow> AssignWindows(long timestamp)
     {
-        var windows = new List<TimeWindow>((int)Math.Ceiling((double)size / slide));
+        var windows = new List<TimeWindow>((int)Math.Ceiling((double)_size / _slide));
+        Sliding(timestamp, _size, _slide, _offset, windows);
+        return windows;
+    }
+
+    internal override void AssignWindows(long timestamp, List<TimeWindow> windows) => Sliding(timestamp, _size, _slide, _offset, windows);
+
+    internal static void Sliding(long timestamp, long size, long slide, long offset, List<TimeWindow> windows)
+    {
         for (var start = TimeWindow.StartOf(timestamp, offset, slide); start > timestamp - size; start -= slide)
         {
             windows.Add(new TimeWindow(start, start + size));
         }
-
-        return windows;
     }
 }
 
@@ -115,6 +128,12 @@ public sealed class TumblingProcessingTimeWindows : WindowAssigner
         var start = TimeWindow.StartOf(timestamp, 0, _size);
         return [new TimeWindow(start, start + _size)];
     }
+
+    internal override void AssignWindows(long timestamp, List<TimeWindow> windows)
+    {
+        var start = TimeWindow.StartOf(timestamp, 0, _size);
+        windows.Add(new TimeWindow(start, start + _size));
+    }
 }
 
 /// <summary>Sliding windows in processing time.</summary>
@@ -132,5 +151,12 @@ public sealed class SlidingProcessingTimeWindows : WindowAssigner
     public override bool IsEventTime => false;
 
     /// <inheritdoc />
-    public override IReadOnlyList<TimeWindow> AssignWindows(long timestamp) => SlidingEventTimeWindows.Sliding(timestamp, _size, _slide, 0);
+    public override IReadOnlyList<TimeWindow> AssignWindows(long timestamp)
+    {
+        var windows = new List<TimeWindow>((int)Math.Ceiling((double)_size / _slide));
+        SlidingEventTimeWindows.Sliding(timestamp, _size, _slide, 0, windows);
+        return windows;
+    }
+
+    internal override void AssignWindows(long timestamp, List<TimeWindow> windows) => SlidingEventTimeWindows.Sliding(timestamp, _size, _slide, 0, windows);
 }

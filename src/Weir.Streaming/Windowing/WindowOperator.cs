@@ -26,7 +26,8 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
     where TKey : notnull
 {
     private readonly WindowContext _windowContext = new();
-    private StateTable<TKey, Dictionary<TimeWindow, TAcc>>? _windows;
+    private readonly List<TimeWindow> _assigned = new(8);
+    private StateTable<TKey, WindowMap<TAcc>>? _windows;
     private TimestampedCollector<TOut>? _collector;
     private IOutput<TIn>? _lateOutput;
 
@@ -35,7 +36,8 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
 
     public override void Open()
     {
-        _windows = Backend.Table<Dictionary<TimeWindow, TAcc>>("window-contents", CopyWindows);
+        WindowMapSerializer<TAcc>.Register();
+        _windows = Backend.Table<WindowMap<TAcc>>("window-contents", windows => windows.Copy(contents.Copy));
         _collector = new TimestampedCollector<TOut>(Output);
         _lateOutput = lateTag is null ? null : SideOutput(lateTag);
         _ = Timers;
@@ -60,12 +62,14 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
 
         // Contents are changed in place, so take the key group's map for writing first: a snapshot
         // that still reads it gets its own copy (copy-on-write), never records after its barrier.
-        var windows = _windows!.TryGet(index, key, out _) ? _windows.Writable(index)[key] : null;
+        _windows!.Writable(index).TryGetValue(key, out var windows);
         var changed = false;
         var accepted = false;
-        foreach (var assigned in assigner.AssignWindows(time))
+        _assigned.Clear();
+        assigner.AssignWindows(time, _assigned);
+        for (var i = 0; i < _assigned.Count; i++)
         {
-            var window = assigned;
+            var window = _assigned[i];
             if (assigner.IsMerging && windows is not null)
             {
                 window = MergeInto(windows, window);
@@ -77,15 +81,32 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
             }
 
             accepted = true;
-            windows ??= [];
-            var exists = windows.TryGetValue(window, out var acc);
-            windows[window] = contents.Add(acc, exists, record);
+            windows ??= new WindowMap<TAcc>(_assigned.Count);
+            var slot = windows.IndexOf(window);
+            var exists = slot >= 0;
+            var acc = contents.Add(exists ? windows.AccumulatorAt(slot) : default, exists, record);
+            if (exists)
+            {
+                windows.SetAt(slot, acc);
+            }
+            else
+            {
+                windows.Set(window, acc);
+            }
+
             changed = true;
-            RegisterTimers(window);
+
+            // A window's timers are registered when it is created (timers live until they fire or
+            // are deleted); merged windows move theirs, so register again.
+            if (!exists || assigner.IsMerging)
+            {
+                RegisterTimers(window);
+            }
+
             if (assigner.IsEventTime && window.MaxTimestamp <= Timers.CurrentWatermark)
             {
                 // Late but within allowed lateness: fire again with the new record.
-                Fire(key, window, windows[window]);
+                Fire(key, window, acc);
             }
         }
 
@@ -118,18 +139,24 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
 
         var windows = _windows.Writable(index)[key];
         var changed = false;
-        foreach (var (window, acc) in windows.OrderBy(w => w.Key.Start).ToArray())
+        for (var i = 0; i < windows.Count;)
         {
+            // In window order (by start), as the map keeps them.
+            var window = windows.WindowAt(i);
             if (window.MaxTimestamp == timestamp)
             {
-                Fire(key, window, acc);
+                Fire(key, window, windows.AccumulatorAt(i));
             }
 
             var cleanupAt = domain == TimeDomain.EventTime ? window.MaxTimestamp + allowedLateness : window.MaxTimestamp;
             if (cleanupAt == timestamp)
             {
-                windows.Remove(window);
+                windows.RemoveAt(i);
                 changed = true;
+            }
+            else
+            {
+                i++;
             }
         }
 
@@ -173,30 +200,47 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
     }
 
     /// <summary>Folds every window of the key that touches <paramref name="window"/> into one; returns it (its contents are merged, old timers deleted).</summary>
-    private TimeWindow MergeInto(Dictionary<TimeWindow, TAcc> windows, TimeWindow window)
+    private TimeWindow MergeInto(WindowMap<TAcc> windows, TimeWindow window)
     {
-        var touching = windows.Keys.Where(w => w.Intersects(window)).ToArray();
-        if (touching.Length == 0)
+        var merged = window;
+        var touching = 0;
+        for (var i = 0; i < windows.Count; i++)
+        {
+            if (windows.WindowAt(i).Intersects(window))
+            {
+                merged = merged.Cover(windows.WindowAt(i));
+                touching++;
+            }
+        }
+
+        if (touching == 0)
         {
             return window;
         }
 
-        var merged = touching.Aggregate(window, (cover, w) => cover.Cover(w));
         TAcc? acc = default;
         var has = false;
-        foreach (var old in touching.OrderBy(w => w.Start))
+        for (var i = 0; i < windows.Count;)
         {
-            var contentsOfOld = windows[old];
+            // By start, as the map keeps them.
+            var old = windows.WindowAt(i);
+            if (!old.Intersects(window))
+            {
+                i++;
+                continue;
+            }
+
+            var contentsOfOld = windows.AccumulatorAt(i);
             acc = has ? contents.Merge(acc!, contentsOfOld) : contentsOfOld;
             has = true;
-            windows.Remove(old);
+            windows.RemoveAt(i);
             if (old != merged)
             {
                 DeleteTimers(old);
             }
         }
 
-        windows[merged] = acc!;
+        windows.Set(merged, acc!);
         return merged;
     }
 
@@ -223,16 +267,5 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
         _windowContext.CurrentProcessingTime = Timers.CurrentProcessingTime;
         _collector!.Timestamp = window.MaxTimestamp;
         contents.Emit(key, _windowContext, acc, _collector);
-    }
-
-    private Dictionary<TimeWindow, TAcc> CopyWindows(Dictionary<TimeWindow, TAcc> windows)
-    {
-        var copy = new Dictionary<TimeWindow, TAcc>(windows.Count);
-        foreach (var (window, acc) in windows)
-        {
-            copy[window] = contents.Copy(acc);
-        }
-
-        return copy;
     }
 }
