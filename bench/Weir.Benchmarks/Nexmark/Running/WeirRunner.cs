@@ -25,29 +25,32 @@ internal sealed class WeirRunner : IAsyncDisposable
 
     private readonly IHost _host;
     private readonly string _checkpointDirectory;
-    private readonly CheckpointLog? _log;
+    private readonly CheckpointLog _log;
+    private readonly bool _verbose;
     private int _jobs;
 
-    private WeirRunner(IHost host, string checkpointDirectory, CheckpointLog? log)
+    private WeirRunner(IHost host, string checkpointDirectory, CheckpointLog log, bool verbose)
     {
         _host = host;
         _checkpointDirectory = checkpointDirectory;
         _log = log;
+        _verbose = verbose;
     }
 
     /// <summary>The coordinator's lines since the last call (with <c>--verbose</c>), else none.</summary>
-    public IReadOnlyList<string> DrainLog() => _log?.Drain() ?? [];
+    public IReadOnlyList<string> DrainLog()
+    {
+        var lines = _log.DrainLines();
+        return _verbose ? lines : [];
+    }
 
     public static async Task<WeirRunner> StartAsync(int? channelCapacity, bool verbose)
     {
         var directory = Path.Combine(Path.GetTempPath(), "weir-nexmark-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        var log = verbose ? new CheckpointLog() : null;
-        if (log is not null)
-        {
-            builder.Logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug);
-        }
+        var log = new CheckpointLog();
+        builder.Logging.AddProvider(log).SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
 
         if (channelCapacity is { } capacity)
         {
@@ -57,7 +60,7 @@ internal sealed class WeirRunner : IAsyncDisposable
         builder.Services.AddWeir(WeirOptions.Default.With(("execution.checkpointing.dir", directory)));
         var host = builder.Build();
         await host.StartAsync();
-        return new WeirRunner(host, directory, log);
+        return new WeirRunner(host, directory, log, verbose);
     }
 
     /// <summary>Builds the job of <paramref name="query"/> over the first <paramref name="events"/> events.</summary>
@@ -98,7 +101,18 @@ internal sealed class WeirRunner : IAsyncDisposable
         }
 
         var measured = probe.Measured ?? throw new InvalidOperationException($"Job {jobId} finished but its source never passed 90% of {events} events ({probe.Emitted} emitted).");
-        return RunFigures.Of("weir", checkpoints && settings.CheckpointInterval is not null, measured, settings.Parallelism, jobSeconds, rows(), CheckpointFigures.Of(status.Checkpoints));
+        var completions = _log.DrainCompletions().Where(c => c.JobId == jobId).ToArray();
+        var steady = completions.Where(c => c.TriggeredAt >= measured.Start.Timestamp && c.TriggeredAt <= measured.End.Timestamp).ToArray();
+        var enabled = checkpoints && settings.CheckpointInterval is not null;
+        return RunFigures.Of(
+            "weir",
+            enabled,
+            measured,
+            settings.Parallelism,
+            jobSeconds,
+            rows(),
+            enabled ? CheckpointFigures.Of(steady, status.Checkpoints.Failed) : null,
+            enabled ? CheckpointFigures.Of(status.Checkpoints) : null);
     }
 
     public async ValueTask DisposeAsync()
@@ -118,7 +132,7 @@ internal sealed class WeirRunner : IAsyncDisposable
 /// <summary>What one run measured (between 10% and 90% of its events).</summary>
 internal sealed record RunFigures(
     string Mode,
-    bool Checkpoints,
+    bool CheckpointsEnabled,
     long Events,
     double Seconds,
     double EventsPerSecond,
@@ -131,12 +145,18 @@ internal sealed record RunFigures(
     int Gen2Collections,
     double JobSeconds,
     long Rows,
-    CheckpointFigures? CheckpointStats)
+    CheckpointFigures? Checkpoints,
+    CheckpointFigures? JobCheckpoints)
 {
     /// <summary>The divisor of <see cref="EventsPerSecondPerCore"/>: min(parallelism, processors).</summary>
     public static int Cores(int parallelism) => Math.Min(parallelism, Environment.ProcessorCount);
 
-    public static RunFigures Of(string mode, bool checkpoints, ThroughputProbe.Interval measured, int parallelism, double jobSeconds, long rows, CheckpointFigures? checkpointStats)
+    /// <summary>
+    /// The figures of <paramref name="measured"/>; <paramref name="checkpointStats"/> are the checkpoints
+    /// triggered within it, <paramref name="jobCheckpoints"/> all the job's, including the final one
+    /// after end of input (which waits for the windows that end of input fires).
+    /// </summary>
+    public static RunFigures Of(string mode, bool checkpoints, ThroughputProbe.Interval measured, int parallelism, double jobSeconds, long rows, CheckpointFigures? checkpointStats, CheckpointFigures? jobCheckpoints = null)
     {
         var perSecond = measured.Events / measured.Seconds;
         var (gen0, gen1, gen2) = measured.Collections;
@@ -155,18 +175,42 @@ internal sealed record RunFigures(
             gen2,
             jobSeconds,
             rows,
-            checkpointStats);
+            checkpointStats,
+            jobCheckpoints);
     }
 }
 
-/// <summary>A job's checkpoints: all of them, from the first to the final one at end of input.</summary>
-internal sealed record CheckpointFigures(int Completed, int Failed, double? P50Ms, double? P99Ms, long BytesTotal, long? BytesPerCheckpoint)
+/// <summary>
+/// Checkpoints' count, duration percentiles (trigger to completion, as the coordinator measures
+/// them; rank ceil(p n), as its statistics do) and state size (bytes a checkpoint references).
+/// </summary>
+internal sealed record CheckpointFigures(int Completed, int Failed, double? P50Ms, double? P99Ms, double? MaxMs, long BytesTotal, long? BytesPerCheckpoint)
 {
+    /// <summary>All of a job's checkpoints, as its status reports them.</summary>
     public static CheckpointFigures Of(CheckpointStats stats) => new(
         stats.Completed,
         stats.Failed,
         stats.DurationP50Ms,
         stats.DurationP99Ms,
+        stats.DurationP99Ms,
         stats.TotalStateSize,
         stats.Completed == 0 ? null : stats.TotalStateSize / stats.Completed);
+
+    /// <summary>The given completions.</summary>
+    public static CheckpointFigures Of(IReadOnlyList<CheckpointLog.Completion> completions, int failed)
+    {
+        var sorted = completions.Select(c => c.DurationMs).Order().ToArray();
+        var bytes = completions.Sum(c => c.StateSize);
+        return new CheckpointFigures(
+            sorted.Length,
+            failed,
+            Percentile(sorted, 0.5),
+            Percentile(sorted, 0.99),
+            sorted.Length == 0 ? null : sorted[^1],
+            bytes,
+            sorted.Length == 0 ? null : bytes / sorted.Length);
+    }
+
+    private static double? Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
