@@ -20,7 +20,7 @@ internal interface IBenchCommand
 /// <summary>The subcommands; add one here to make it runnable.</summary>
 internal static class BenchCommands
 {
-    public static IReadOnlyList<IBenchCommand> All { get; } = [new AzureUpload.AzureUploadCommand(), new Nexmark.NexmarkCommand(), new Cluster.ClusterLatencyCommand()];
+    public static IReadOnlyList<IBenchCommand> All { get; } = [new AzureUpload.AzureUploadCommand(), new Nexmark.NexmarkCommand(), new Cluster.ClusterLatencyCommand(), new Incremental.IncrementalCommand()];
 
     public static IBenchCommand? Find(string name) => All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 

@@ -11,7 +11,23 @@ public static class CheckpointStoreExtensions
     public static async Task<byte[]> ReadAllBytesAsync(this ICheckpointStore store, string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
         await using var stream = await store.OpenReadAsync(path, offset, length, cancellationToken);
-        using var buffer = length is { } known ? new MemoryStream(checked((int)known)) : new MemoryStream();
+        if (length is { } known)
+        {
+            // Straight into an array of the right size: no growing buffer, no copy (state files run to hundreds of megabytes).
+            var bytes = new byte[checked((int)known)];
+            try
+            {
+                await stream.ReadExactlyAsync(bytes, cancellationToken);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new CheckpointStoreException($"'{path}' in {store.Location} ended before the {known} bytes from offset {offset} were read.", e);
+            }
+
+            return bytes;
+        }
+
+        using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
     }

@@ -36,6 +36,7 @@ public sealed class CheckpointCoordinator
     private readonly CheckpointFailureManager _failures;
     private readonly CompletedCheckpointStore _completed;
     private readonly SharedStateRegistry _sharedState = new();
+    private Task _sharedDeletes = Task.CompletedTask;
     private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
@@ -79,6 +80,13 @@ public sealed class CheckpointCoordinator
 
     /// <summary>The shared files in use and which may go.</summary>
     internal SharedStateRegistry SharedState => _sharedState;
+
+    /// <summary>
+    /// Completes when the deletes of shared files the coordinator started have ended. Files a
+    /// completed checkpoint superseded are deleted in the background (deleting a large file can
+    /// take longer than a checkpoint), so they never delay the next checkpoint's acknowledgements.
+    /// </summary>
+    public Task SharedDeletes => _sharedDeletes;
 
     /// <summary>
     /// Starts coordinating a (re)deployed job: the tasks to trigger and to hear from. Checkpoint
@@ -289,6 +297,7 @@ public sealed class CheckpointCoordinator
         }
 
         await DeleteSharedAsync(_sharedState.Unregister(long.MaxValue));
+        await _sharedDeletes;
     }
 
     private async Task CompleteAsync(PendingCheckpoint pending)
@@ -365,7 +374,7 @@ public sealed class CheckpointCoordinator
             await DiscardAsync(subsumed);
         }
 
-        await DeleteSharedAsync(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
+        DeleteSharedInBackground(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
     }
 
     private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true)
@@ -423,6 +432,22 @@ public sealed class CheckpointCoordinator
         {
             _log.DiscardFailed(exception, directory);
         }
+    }
+
+    /// <summary>Deletes shared files the registry let go, after the deletes already under way, without waiting.</summary>
+    private void DeleteSharedInBackground(IReadOnlyList<string> paths)
+    {
+        if (_fenced || paths.Count == 0)
+        {
+            return;
+        }
+
+        var previous = _sharedDeletes;
+        _sharedDeletes = Task.Run(async () =>
+        {
+            await previous;
+            await DeleteSharedAsync(paths);
+        });
     }
 
     /// <summary>Deletes shared files the registry let go. Failures are logged, never thrown.</summary>

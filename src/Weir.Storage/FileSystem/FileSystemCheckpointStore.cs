@@ -8,11 +8,17 @@ namespace Weir.Storage.FileSystem;
 /// create-only rename fails if the target exists (atomic on POSIX: link, then unlink), so two
 /// racing writers of one <c>_metadata</c> cannot both succeed. A lease is an exclusive OS lock on
 /// its file (<see cref="FileLockLease"/>), released when its process dies.
+///
+/// A large write is flushed to disk every <see cref="DurableStep"/> bytes as it goes, not only at
+/// its end: on journaling file systems an fsync can wait for every file's dirty data, so a
+/// materialization of hundreds of megabytes flushed at once would stall the small checkpoint
+/// files written meanwhile for its whole length.
 /// </summary>
 public sealed class FileSystemCheckpointStore : ICheckpointStore
 {
     private const string TemporaryPrefix = ".weir-tmp-";
     private const int BufferSize = 1 << 20;
+    private const long DurableStep = 16L << 20;
     private readonly string _root;
 
     /// <summary>Creates a store rooted at <paramref name="rootDirectory"/> (created if missing).</summary>
@@ -50,7 +56,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         {
             await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                await content(stream, cancellationToken);
+                await content(new SteppedFlushStream(stream, DurableStep), cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
@@ -192,6 +198,62 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         {
             // A concurrent writer created something: the directory stays.
         }
+    }
+
+    /// <summary>Passes writes through to a file and flushes it to disk each time another <c>step</c> bytes were written.</summary>
+    private sealed class SteppedFlushStream(FileStream inner, long step) : Stream
+    {
+        private long _sinceFlush;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            if ((_sinceFlush += buffer.Length) >= step)
+            {
+                _sinceFlush = 0;
+                inner.Flush(flushToDisk: true);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            if ((_sinceFlush += buffer.Length) >= step)
+            {
+                _sinceFlush = 0;
+                await inner.FlushAsync(cancellationToken);
+                inner.Flush(flushToDisk: true);
+            }
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static void TryDelete(string file)

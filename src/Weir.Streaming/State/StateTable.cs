@@ -163,6 +163,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         var reader = new DataReader(payload);
         var count = reader.ReadVarInt32();
         var map = Writable(keyGroupIndex);
+        map.EnsureCapacity(map.Count + Math.Min(count, reader.Remaining));
         for (var i = 0; i < count; i++)
         {
             var key = _keySerializer.Read(ref reader);
@@ -184,6 +185,15 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             _changes[i] = new KeyChangeSet<TKey>();
         }
     }
+
+    /// <inheritdoc />
+    public int EntryCount(int keyGroupIndex) => _groups[keyGroupIndex].Map.Count;
+
+    /// <inheritdoc />
+    public int ChangeCount(int keyGroupIndex) => _changes?[keyGroupIndex].Count ?? 0;
+
+    /// <inheritdoc />
+    public void DiscardChanges(int keyGroupIndex) => _changes?[keyGroupIndex].Clear();
 
     /// <inheritdoc />
     public object? CaptureChanges(int keyGroupIndex)
@@ -330,6 +340,15 @@ internal interface IStateTable
 
     /// <summary>Starts recording which keys change (incremental checkpoints); idempotent.</summary>
     void TrackChanges();
+
+    /// <summary>Entries of the key group.</summary>
+    int EntryCount(int keyGroupIndex);
+
+    /// <summary>Keys of the key group changed since the last <see cref="CaptureChanges"/>.</summary>
+    int ChangeCount(int keyGroupIndex);
+
+    /// <summary>Forgets the key group's changes since the last cut (a full copy of the key group holds them).</summary>
+    void DiscardChanges(int keyGroupIndex);
 
     /// <summary>Takes the key group's changes since the last call (a cut); null if none. Serializes nothing.</summary>
     object? CaptureChanges(int keyGroupIndex);

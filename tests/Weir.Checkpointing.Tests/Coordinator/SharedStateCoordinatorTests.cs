@@ -158,6 +158,7 @@ public sealed class SharedStateCoordinatorTests
         }
 
         Assert.Equal(id, coordinator.LatestCompleted?.CheckpointId);
+        await coordinator.SharedDeletes;
         return id;
     }
 

@@ -14,8 +14,7 @@ internal sealed class ChangelogSnapshot(
     KeyGroupRange range,
     IReadOnlyList<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> deltaGroups,
     ChangelogFile? deltaFile,
-    KeyedStateSnapshot? materialization,
-    ChangelogFile? materializationFile,
+    IReadOnlyList<(KeyedStateSnapshot Snapshot, ChangelogFile File)> materializations,
     IReadOnlyList<(int KeyGroup, ChangelogFile[] Chain)> chains,
     PendingCut cut,
     CancellationToken shutdown) : IKeyedStateSnapshot
@@ -50,22 +49,22 @@ internal sealed class ChangelogSnapshot(
             }
         }
 
-        if (materializationFile is not null)
+        foreach (var (materialization, file) in materializations)
         {
             try
             {
-                var handle = await materialization!.WriteAsync(store, materializationFile.Path, shutdown);
-                MaterializedBytes = handle.StateSize;
-                materializationFile.Complete(handle.KeyGroups);
+                var handle = await materialization.WriteAsync(store, file.Path, shutdown);
+                MaterializedBytes += handle.StateSize;
+                file.Complete(handle.KeyGroups);
             }
             catch (Exception exception)
             {
-                materializationFile.Fail(exception);
+                file.Fail(exception);
                 throw;
             }
             finally
             {
-                materialization!.Dispose();
+                materialization.Dispose();
             }
         }
 
@@ -97,7 +96,10 @@ internal sealed class ChangelogSnapshot(
         // later cuts must not wait for these files, and the next checkpoint repairs the chains.
         var notWritten = new InvalidOperationException("The checkpoint that should have written this file did not write it.");
         deltaFile?.Fail(notWritten);
-        materializationFile?.Fail(notWritten);
-        materialization?.Dispose();
+        foreach (var (materialization, file) in materializations)
+        {
+            file.Fail(notWritten);
+            materialization.Dispose();
+        }
     }
 }

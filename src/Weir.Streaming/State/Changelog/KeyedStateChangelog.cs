@@ -113,7 +113,18 @@ internal sealed class KeyedStateChangelog : IDisposable
         RepairBrokenChains();
         var now = _clock.GetUtcNow();
         var tables = _backend.Tables.ToArray();
-        var inCheckpoint = MaterializationPolicy.InCheckpoint(_chains, _options.MaxDeltaChainLength);
+        var changes = new int[_chains.Length];
+        var entries = new int[_chains.Length];
+        foreach (var table in tables)
+        {
+            for (var index = 0; index < _chains.Length; index++)
+            {
+                changes[index] += table.ChangeCount(index);
+                entries[index] += table.EntryCount(index);
+            }
+        }
+
+        var inCheckpoint = MaterializationPolicy.InCheckpoint(_chains, changes, entries, _options.MaxDeltaChainLength);
 
         // 1. The changes since the last cut (taken from every key group, so tracking restarts
         //    empty; those of key groups materialized below are in the materialization).
@@ -123,9 +134,13 @@ internal sealed class KeyedStateChangelog : IDisposable
             List<(IStateTable, object)>? states = null;
             foreach (var table in tables)
             {
-                if (table.CaptureChanges(index) is { } changes && !inCheckpoint.Contains(index))
+                if (inCheckpoint.Contains(index))
                 {
-                    (states ??= []).Add((table, changes));
+                    table.DiscardChanges(index);
+                }
+                else if (table.CaptureChanges(index) is { } captured)
+                {
+                    (states ??= []).Add((table, captured));
                 }
             }
 
@@ -145,17 +160,18 @@ internal sealed class KeyedStateChangelog : IDisposable
             }
         }
 
-        // 2. Key groups the checkpoint must materialize itself.
-        KeyedStateSnapshot? materialization = null;
-        ChangelogFile? materializationFile = null;
-        if (inCheckpoint.Count > 0)
+        // 2. Key groups the checkpoint must materialize itself: one file per materialization group.
+        var materializations = new List<(KeyedStateSnapshot, ChangelogFile)>();
+        foreach (var group in inCheckpoint.GroupBy(index => MaterializationPolicy.GroupOf(index, _chains.Length)))
         {
-            materialization = KeyedStateSnapshot.Capture(Range, tables, inCheckpoint.Contains);
-            materializationFile = NewFile(checkpointId, SegmentKind.Full);
+            var indexes = group.ToHashSet();
+            var materialization = KeyedStateSnapshot.Capture(Range, tables, indexes.Contains);
+            var file = NewFile(checkpointId, SegmentKind.Full);
+            materializations.Add((materialization, file));
             var captured = materialization.KeyGroups.ToHashSet();
-            foreach (var index in inCheckpoint)
+            foreach (var index in indexes)
             {
-                _chains[index].Rebase(captured.Contains(Range.Start + index) ? materializationFile : null, checkpointId, now);
+                _chains[index].Rebase(captured.Contains(Range.Start + index) ? file : null, checkpointId, now);
             }
         }
 
@@ -193,7 +209,7 @@ internal sealed class KeyedStateChangelog : IDisposable
         var cut = new PendingCut(checkpointId, named);
         _pending[checkpointId] = cut;
         CollectOrphans();
-        return new ChangelogSnapshot(Range, deltaGroups, deltaFile, materialization, materializationFile, chains, cut, _shutdown.Token);
+        return new ChangelogSnapshot(Range, deltaGroups, deltaFile, materializations, chains, cut, _shutdown.Token);
     }
 
     /// <summary>

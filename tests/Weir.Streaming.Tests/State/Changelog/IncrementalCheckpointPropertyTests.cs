@@ -346,6 +346,7 @@ public sealed class IncrementalCheckpointPropertyTests
         /// <summary>Waits for background materializations and deletes, so that a step's outcome does not depend on thread timing.</summary>
         private async Task SettleAsync()
         {
+            await _coordinator.SharedDeletes;
             foreach (var subtask in _subtasks)
             {
                 await subtask.Changelog.MaterializationUpload.ContinueWith(static _ => { }, TaskScheduler.Default);
