@@ -28,8 +28,10 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ConnectionOptions _connectionOptions;
-    private readonly PendingCalls _pending = new();
-    private readonly Handler _handler;
+    /// <summary>Calls sent and not yet answered.</summary>
+    internal PendingCalls Pending { get; } = new();
+
+    private readonly ClientConnectionHandler _handler;
     private readonly CancellationTokenSource _disposed = new();
     private readonly object _lock = new();
     private readonly ITimer _sweep;
@@ -55,9 +57,9 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
             HandshakeTimeout = options.HandshakeTimeout,
             TimeProvider = _clock,
         };
-        _handler = new Handler(this);
+        _handler = new ClientConnectionHandler(this);
         var sweep = CallTimeoutSweep(options.ResponseTimeout);
-        _sweep = _clock.CreateTimer(_ => _pending.Expire(_clock.GetTimestamp()), null, sweep, sweep);
+        _sweep = _clock.CreateTimer(_ => Pending.Expire(_clock.GetTimestamp()), null, sweep, sweep);
     }
 
     /// <summary>True while a gateway connection is open.</summary>
@@ -195,7 +197,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
 
     private void SendOn(Connection connection, GrainId target, GrainMethod method, object?[] arguments, ICallCompletion completion, long deadline, TimeSpan timeout)
     {
-        var id = _pending.Add(new ClientCall(deadline, connection, completion, target, method, timeout));
+        var id = Pending.Add(new ClientCall(deadline, connection, completion, target, method, timeout));
         var remaining = _clock.GetElapsedTime(_clock.GetTimestamp(), deadline);
         var header = new RequestHeader(id, target, method.Id, RequestHeader.ToMilliseconds(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)), 0);
         bool sent;
@@ -209,7 +211,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
         }
         catch (Exception exception)
         {
-            if (_pending.TryRemove(id, out _))
+            if (Pending.TryRemove(id, out _))
             {
                 completion.OnFailure(exception);
             }
@@ -217,7 +219,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
             return;
         }
 
-        if (!sent && _pending.TryRemove(id, out _))
+        if (!sent && Pending.TryRemove(id, out _))
         {
             completion.OnFailure(new SiloUnavailableException($"The connection to gateway {connection.RemoteEndPoint} closed before the call {method.DisplayName} to grain {target} was sent."));
         }
@@ -325,9 +327,10 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
         ClientLog.Connected(_logger, connection.RemoteEndPoint!, ack.Silo!, _options.ClusterId);
     }
 
-    private void OnClosed(Connection connection, string reason)
+    /// <summary>The gateway connection closed: fail what waited on it, and reconnect.</summary>
+    internal void OnClosed(Connection connection, string reason)
     {
-        _pending.FailRoute(connection, call => new SiloUnavailableException(
+        Pending.FailRoute(connection, call => new SiloUnavailableException(
             $"The gateway {connection.RemoteEndPoint} (silo {connection.Peer}) was lost ({reason}) before {call.Describe()} was answered."));
         lock (_lock)
         {
@@ -387,7 +390,8 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
         }
     }
 
-    private void OnGatewaysChanged(List<IPEndPoint> gateways)
+    /// <summary>The gateway announced the cluster's gateways.</summary>
+    internal void OnGatewaysChanged(List<IPEndPoint> gateways)
     {
         lock (_lock)
         {
@@ -397,43 +401,4 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
 
     private static TimeSpan CallTimeoutSweep(TimeSpan responseTimeout) =>
         TimeSpan.FromTicks(Math.Clamp(responseTimeout.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-
-    /// <summary>A call waiting for its answer from the gateway.</summary>
-    private sealed class ClientCall(long deadline, Connection connection, ICallCompletion completion, GrainId target, GrainMethod method, TimeSpan timeout)
-        : PendingCall(deadline, connection)
-    {
-        public override void OnResponse(ReadOnlySpan<byte> body) => completion.OnResponse(body);
-
-        public override void OnFailure(Exception exception) => completion.OnFailure(exception);
-
-        public override TimeoutException CreateTimeout() =>
-            new($"The call {method.DisplayName} to grain {target} got no answer within {timeout.TotalMilliseconds:0} ms.");
-
-        public override string Describe() => $"the call {method.DisplayName} to grain {target}";
-    }
-
-    /// <summary>The frames a gateway sends a client: responses, gateway lists, pongs.</summary>
-    private sealed class Handler(WeirClient client) : IConnectionHandler
-    {
-        public void OnFrame(Connection connection, FrameType type, ReadOnlySpan<byte> payload)
-        {
-            var reader = new DataReader(payload);
-            switch (type)
-            {
-                case FrameType.Response:
-                    var id = reader.ReadVarUInt64();
-                    client._pending.Complete(id, payload[reader.Position..]);
-                    break;
-                case FrameType.GatewaysChanged:
-                    client.OnGatewaysChanged(GatewayList.Read(ref reader));
-                    break;
-                case FrameType.Pong:
-                    break;
-                default:
-                    throw new ProtocolViolationException($"a gateway sent a {type} frame, which clients do not take");
-            }
-        }
-
-        public void OnClosed(Connection connection, string reason) => client.OnClosed(connection, reason);
-    }
 }

@@ -3,15 +3,12 @@ namespace Weir.Grains.Placement;
 /// <summary>
 /// Where grains live: this silo's view of the ring of active silos. A grain is activated only on
 /// its owner; calls to it go there. In a single silo (or before the silo sees any active silo)
-/// every grain is local. The ring changes when membership does; <see cref="RingChanged"/> then
-/// lets the silo deactivate the grains it no longer owns.
+/// every grain is local. The ring changes when membership does; the silo then deactivates the
+/// grains it no longer owns.
 /// </summary>
 internal sealed class GrainPlacement(SiloAddress localSilo, int virtualNodesPerSilo) : IGrainLocator
 {
     private volatile ConsistentHashRing _ring = ConsistentHashRing.Empty;
-
-    /// <summary>Raised (on the thread that changed it) after the ring changed.</summary>
-    public event Action<ConsistentHashRing>? RingChanged;
 
     public SiloAddress LocalSilo { get; private set; } = localSilo;
 
@@ -32,9 +29,7 @@ internal sealed class GrainPlacement(SiloAddress localSilo, int virtualNodesPerS
             return false;
         }
 
-        var ring = new ConsistentHashRing(activeSilos, virtualNodesPerSilo);
-        _ring = ring;
-        RingChanged?.Invoke(ring);
+        _ring = new ConsistentHashRing(activeSilos, virtualNodesPerSilo);
         return true;
     }
 }
