@@ -32,6 +32,9 @@ public sealed class AggregateFunction<TIn, TAcc, TOut>(
     /// <inheritdoc />
     public TOut GetResult(TAcc accumulator) => result(accumulator);
 
+    /// <summary>True if a merge delegate was given.</summary>
+    internal bool CanMerge => merge is not null;
+
     /// <inheritdoc />
     public TAcc Merge(TAcc a, TAcc b) => merge is null
         ? throw new NotSupportedException("This aggregate function cannot merge accumulators: pass a merge delegate to use it with session windows.")

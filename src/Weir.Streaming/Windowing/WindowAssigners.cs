@@ -63,6 +63,12 @@ public sealed class SlidingEventTimeWindows : WindowAssigner
 
     private SlidingEventTimeWindows(long size, long slide, long offset) => (_size, _slide, _offset) = (size, slide, offset);
 
+    internal long Size => _size;
+
+    internal long Slide => _slide;
+
+    internal long Offset => _offset;
+
     /// <summary>Windows of <paramref name="size"/> starting every <paramref name="slide"/>.</summary>
     public static SlidingEventTimeWindows Of(TimeSpan size, TimeSpan slide, TimeSpan offset = default) =>
         new(Milliseconds(size, "size"), Milliseconds(slide, "slide"), (long)offset.TotalMilliseconds);

@@ -14,6 +14,9 @@ internal abstract class WindowContents<TKey, TIn, TAcc, TOut>
 
     public abstract TAcc Merge(TAcc a, TAcc b);
 
+    /// <summary>Whether <see cref="Merge"/> of accumulators equals adding all their records to one, in any order (windows may then be computed from panes).</summary>
+    public virtual bool MergesAccumulators => false;
+
     public abstract void Emit(TKey key, WindowContext context, TAcc accumulator, ICollector<TOut> output);
 
     public virtual TAcc Copy(TAcc accumulator) => accumulator;
@@ -44,6 +47,9 @@ internal sealed class AggregateContents<TKey, TIn, TAcc, TResult, TOut>(IAggrega
     public override TAcc Add(TAcc? accumulator, bool exists, TIn record) => aggregate.Add(record, exists ? accumulator! : aggregate.CreateAccumulator());
 
     public override TAcc Merge(TAcc a, TAcc b) => aggregate.Merge(a, b);
+
+    // An aggregate function declares how accumulators merge (Flink's AggregateFunction.merge); the delegate-built one may have none.
+    public override bool MergesAccumulators => aggregate is not AggregateFunction<TIn, TAcc, TResult> { CanMerge: false };
 
     public override void Emit(TKey key, WindowContext context, TAcc accumulator, ICollector<TOut> output)
     {

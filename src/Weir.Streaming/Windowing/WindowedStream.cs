@@ -65,6 +65,12 @@ public sealed class WindowedStream<TKey, T>
     private DataStream<TOut> Build<TAcc, TOut>(string name, WindowContents<TKey, T, TAcc, TOut> contents)
     {
         var (keySelector, assigner, lateness, lateTag) = (_input.KeySelector, _assigner, _allowedLateness, _lateTag);
+        if (PanedWindowOperator<TKey, T, TAcc, TOut>.Applies(assigner, contents, lateness))
+        {
+            var sliding = (SlidingEventTimeWindows)assigner;
+            return _input.Then<TOut>(name, () => new PanedWindowOperator<TKey, T, TAcc, TOut>(keySelector, sliding.Size, sliding.Slide, sliding.Offset, contents, lateTag), Graph.OperatorRole.Keyed);
+        }
+
         return _input.Then<TOut>(name, () => new WindowOperator<TKey, T, TAcc, TOut>(keySelector, assigner, contents, lateness, lateTag), Graph.OperatorRole.Keyed);
     }
 }
