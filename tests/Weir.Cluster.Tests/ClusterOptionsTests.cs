@@ -92,7 +92,9 @@ public sealed class ClusterOptionsTests
         {
             await Task.WhenAll(first.StartAsync(), second.StartAsync());
             var key = "file-joined";
-            await Eventually.Until(() => first.Services.GetRequiredService<GrainRuntime>().Placement.Ring.Silos.Count == 2, "the first silo to see the second");
+            await Eventually.Until(
+                () => new[] { first, second }.All(h => h.Services.GetRequiredService<GrainRuntime>().Placement.Ring.Silos.Count == 2),
+                "both silos to see each other");
 
             var owner = first.Services.GetRequiredService<IGrainLocator>().OwnerOf(new GrainId("echo", key)).ToString();
             Assert.Equal(owner, await second.Services.GetRequiredService<IGrainFactory>().GetGrain<IEchoGrain>(key).WhereAsync());
