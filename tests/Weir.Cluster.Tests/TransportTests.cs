@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Weir.Client;
 using Weir.Grains;
+using Weir.Grains.Invocation;
 using Weir.Grains.Wire;
 
 namespace Weir.Cluster.Tests;
@@ -157,6 +158,38 @@ public sealed class TransportTests
 
         Assert.Contains("exceeds the frame cap of 65536 bytes", failure.Message, StringComparison.Ordinal);
         Assert.EndsWith(":ok", await grain.EchoAsync("ok"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APeerCannotQueueCallsWithoutBound()
+    {
+        await using var fixture = await Fixture.StartAsync();
+        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
+        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        var method = GrainMethod.For(typeof(IEchoGrain).GetMethod(nameof(IEchoGrain.WaitAsync))!);
+        var key = TestCluster.KeyOwnedBy(fixture.Target, "flood");
+        var limit = Weir.Grains.Transport.MessageCenter.MaxRequestsInFlightPerConnection;
+
+        // One call runs for 10 s and every other one queues behind it: the one past the limit is refused at once.
+        var frames = new List<byte>();
+        for (var id = 1UL; id <= (ulong)limit + 1; id++)
+        {
+            frames.AddRange(RawConnection.Frame(FrameType.Request, w =>
+            {
+                new RequestHeader(id, new GrainId("echo", key), method.Id, 0, 0).Write(w);
+                method.WriteArguments(w, [10_000]);
+            }));
+        }
+
+        await raw.SendAsync([.. frames]);
+        var (type, payload) = await raw.ReadFrameAsync();
+
+        Assert.Equal(FrameType.Response, type);
+        var reader = new Weir.Serialization.DataReader(payload);
+        Assert.Equal((ulong)limit + 1, reader.ReadVarUInt64());
+        Assert.Equal(ResponseStatus.Exception, ResponseBody.ReadStatus(ref reader, out var refusal));
+        Assert.Contains($"has {limit} unanswered calls", Assert.IsType<SiloUnavailableException>(refusal).Message, StringComparison.Ordinal);
+        await fixture.AssertStillServingAsync();
     }
 
     [Theory]

@@ -52,6 +52,7 @@ internal sealed class Connection
     private DataWriter _pending = new(4096);
     private DataWriter _sending = new(4096);
     private bool _sendScheduled;
+    private int _requestsInFlight;
     private bool _isClosed;
     private IConnectionHandler? _handler;
 
@@ -76,6 +77,9 @@ internal sealed class Connection
 
     /// <summary>What the peer is: another silo or a grain client.</summary>
     public ConnectionRole Role { get; set; }
+
+    /// <summary>Calls from the peer that this side has not answered yet.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
     public bool IsClosed
     {
@@ -268,6 +272,21 @@ internal sealed class Connection
 
         return true;
     }
+
+    /// <summary>Counts a call from the peer, unless <paramref name="limit"/> are unanswered already: what one peer can queue here is bounded.</summary>
+    public bool TryBeginRequest(int limit)
+    {
+        if (Interlocked.Increment(ref _requestsInFlight) <= limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _requestsInFlight);
+        return false;
+    }
+
+    /// <summary>A call counted by <see cref="TryBeginRequest"/> was answered.</summary>
+    public void EndRequest() => Interlocked.Decrement(ref _requestsInFlight);
 
     /// <summary>Closes the connection (once): the socket, both loops, then the handler hears of it.</summary>
     public void Close(string reason, CloseKind kind)

@@ -86,7 +86,17 @@ internal sealed class InboundCall(
 
     private ulong CorrelationId => correlationId;
 
-    private bool TryFinish() => Interlocked.Exchange(ref _completed, 1) == 0;
+    /// <summary>Marks the call answered (once); the connection counts one call fewer in flight.</summary>
+    private bool TryFinish()
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return false;
+        }
+
+        replyTo.EndRequest();
+        return true;
+    }
 
     private void SendException(Exception exception) =>
         replyTo.TrySend(FrameType.Response, (CorrelationId, exception), static (writer, state) => ResponseBody.WriteException(writer, state.CorrelationId, state.exception));

@@ -10,10 +10,15 @@ namespace Weir.Grains.Transport;
 /// Handles the frames of every connection of a clustered silo. Silos and clients may send
 /// calls (Request), answers (Response) and probes (Ping); only silos may send the rest
 /// (Pong, MembershipChanged, channel frames). A call is delivered like a local one: to the
-/// local activation if this silo owns the grain, else forwarded to the owner.
+/// local activation if this silo owns the grain, else forwarded to the owner. One connection
+/// may have at most <see cref="MaxRequestsInFlightPerConnection"/> calls unanswered here; further
+/// calls are refused at once with <see cref="SiloUnavailableException"/>.
 /// </summary>
 internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
 {
+    /// <summary>Unanswered calls one connection may have here; more are refused at once, so no peer can queue without bound.</summary>
+    public const int MaxRequestsInFlightPerConnection = 16_384;
+
     public void OnFrame(Connection connection, FrameType type, ReadOnlySpan<byte> payload)
     {
         var reader = new DataReader(payload);
@@ -95,6 +100,13 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
         {
             Refuse(connection, header.CorrelationId, new InvalidOperationException(
                 $"Grain type '{header.Target.Type}' has no method with id {header.MethodId:x8} on silo {cluster.LocalSilo}: do the caller and the silo use the same version of the grain interface?"));
+            return;
+        }
+
+        if (!connection.TryBeginRequest(MaxRequestsInFlightPerConnection))
+        {
+            Refuse(connection, header.CorrelationId, new SiloUnavailableException(
+                $"Silo {cluster.LocalSilo} has {MaxRequestsInFlightPerConnection} unanswered calls from {connection.Peer}: the call {invoker.DisplayName} to grain {header.Target} was refused."));
             return;
         }
 
