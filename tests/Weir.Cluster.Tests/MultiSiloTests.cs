@@ -43,6 +43,34 @@ public sealed class MultiSiloTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task EachPairOfSilosSharesOneConnectionEvenWhenBothDialAtOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        foreach (var silo in cluster.Silos)
+        {
+            await Task.WhenAll(cluster.Silos.Select(s => silo.Grains.GetGrain<IEchoGrain>(TestCluster.KeyOwnedBy(s, "pair")).WhereAsync()));
+        }
+
+        await Eventually.Until(() => cluster.Silos.All(s => s.Cluster.Connections.OpenConnections.Count() == 2), "two connections per silo");
+        AssertOneConnectionPerPair(cluster.Silos[0], cluster.Silos[1]);
+
+        // Drop the connection on both sides, then make both silos dial each other at the same moment.
+        var (a, b) = (cluster.Silos[0], cluster.Silos[1]);
+        for (var round = 0; round < 20; round++)
+        {
+            a.Cluster.Connections.Disconnect(b.Address, "test: dial race");
+            b.Cluster.Connections.Disconnect(a.Address, "test: dial race");
+            var dials = await Task.WhenAll(Task.Run(() => a.Cluster.Connections.GetAsync(b.Address)), Task.Run(() => b.Cluster.Connections.GetAsync(a.Address))).Within("both dials");
+            Assert.All(dials, d => Assert.False(d.IsClosed));
+            await Eventually.Until(() => TheSameConnection(a, b), $"round {round}: one connection between the two silos");
+        }
+
+        AssertOneConnectionPerPair(a, b);
+        Assert.Equal(a.Address.ToString(), await b.Grains.GetGrain<IEchoGrain>(TestCluster.KeyOwnedBy(a, "after-race")).WhereAsync());
+        output.WriteLine($"20 rounds of simultaneous dials; {cluster.Logs.Lines.Count(l => l.Contains("Rejected connection", StringComparison.Ordinal) && l.Contains("dialed each other", StringComparison.Ordinal))} dials lost the tie-break and were refused as duplicates");
+    }
+
+    [Fact]
     public async Task RecordsWithReadOnlyCollectionsCrossSilos()
     {
         await using var cluster = await TestCluster.StartAsync(2);
@@ -176,5 +204,16 @@ public sealed class MultiSiloTests(ITestOutputHelper output)
         await cluster.WaitUntilAllSeeAsync(2);
         Assert.NotEqual(leaving.Address.ToString(), await cluster.Silos[0].Grains.GetGrain<IEchoGrain>(key).WhereAsync());
         Assert.DoesNotContain(cluster.Logs.Lines, l => l.Contains("Voted silo", StringComparison.Ordinal));
+    }
+
+    private static bool TheSameConnection(TestClusterSilo a, TestClusterSilo b) =>
+        a.Cluster.Connections.TryGetOpen(b.Address, out var ab) && b.Cluster.Connections.TryGetOpen(a.Address, out var ba)
+        && Equals(ab.LocalEndPoint, ba.RemoteEndPoint) && Equals(ab.RemoteEndPoint, ba.LocalEndPoint);
+
+    private static void AssertOneConnectionPerPair(TestClusterSilo a, TestClusterSilo b)
+    {
+        Assert.True(TheSameConnection(a, b), "both silos use the two ends of one TCP connection");
+        Assert.Single(a.Cluster.Connections.OpenConnections, c => Equals(c.Peer, b.Address));
+        Assert.Single(b.Cluster.Connections.OpenConnections, c => Equals(c.Peer, a.Address));
     }
 }
