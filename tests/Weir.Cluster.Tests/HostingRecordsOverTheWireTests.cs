@@ -38,7 +38,8 @@ public sealed class HostingRecordsOverTheWireTests
                 ["uid-1"] = new(range, [new KeyGroupState(5, [new StateSegment("shared/a", 0, 10, 0xABCDEF01, SegmentKind.Full)])], new Dictionary<string, IReadOnlyList<byte[]>> { ["offsets"] = [[1, 2, 3]] }),
             },
             null,
-            TaskOptions.Default) { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true) };
+            TaskOptions.Default)
+        { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true) };
 
         var back = RoundTripArgument(typeof(ISubtaskGrain), nameof(ISubtaskGrain.DeployAsync), deployment);
 
