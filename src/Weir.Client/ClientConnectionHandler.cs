@@ -31,7 +31,7 @@ internal sealed class ClientConnectionHandler(WeirClient client) : IConnectionHa
         {
             case FrameType.Response:
                 var id = reader.ReadVarUInt64();
-                client.Pending.Complete(id, payload[reader.Position..]);
+                client.Pending.Complete(id, connection, payload[reader.Position..]);
                 break;
             case FrameType.GatewaysChanged:
                 client.OnGatewaysChanged(GatewayList.Read(ref reader));

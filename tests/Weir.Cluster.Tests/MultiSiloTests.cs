@@ -65,6 +65,17 @@ public sealed class MultiSiloTests(ITestOutputHelper output)
             await Eventually.Until(() => TheSameConnection(a, b), $"round {round}: one connection between the two silos");
         }
 
+        // One side drops the connection and dials at once, before the other noticed: they still end up with one.
+        var (lower, higher) = a.Address.CompareTo(b.Address) < 0 ? (a, b) : (b, a);
+        for (var round = 0; round < 10; round++)
+        {
+            var dropper = round % 2 == 0 ? higher : lower;
+            var other = ReferenceEquals(dropper, higher) ? lower : higher;
+            dropper.Cluster.Connections.Disconnect(other.Address, "test: one-sided drop");
+            Assert.False((await dropper.Cluster.Connections.GetAsync(other.Address).Within("the redial")).IsClosed);
+            await Eventually.Until(() => TheSameConnection(a, b), $"round {round}: one connection after a one-sided drop");
+        }
+
         AssertOneConnectionPerPair(a, b);
         Assert.Equal(a.Address.ToString(), await b.Grains.GetGrain<IEchoGrain>(TestCluster.KeyOwnedBy(a, "after-race")).WhereAsync());
         output.WriteLine($"20 rounds of simultaneous dials; {cluster.Logs.Lines.Count(l => l.Contains("Rejected connection", StringComparison.Ordinal) && l.Contains("dialed each other", StringComparison.Ordinal))} dials lost the tie-break and were refused as duplicates");

@@ -127,6 +127,20 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task AClientCannotAnswerCallsItWasNeverSent()
+    {
+        await using var fixture = await Fixture.StartAsync();
+        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
+        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+
+        await raw.SendAsync(RawConnection.Frame(FrameType.Response, w => ResponseBody.WriteOk(w, 1)));
+
+        Assert.True(await raw.IsClosedByPeerAsync());
+        await fixture.Logs.WaitForLineAsync("the forged answer to be logged", "a grain client sent a Response frame, which only silos send");
+        await fixture.AssertStillServingAsync();
+    }
+
+    [Fact]
     public async Task ADialerThatSaysNothingIsCutOffAfterTheHandshakeTimeout()
     {
         await using var fixture = await Fixture.StartAsync(o => o.Cluster.HandshakeTimeout = TimeSpan.FromMilliseconds(300));

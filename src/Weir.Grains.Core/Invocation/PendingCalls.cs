@@ -49,10 +49,15 @@ internal sealed class PendingCalls
     /// <summary>Takes a call out without completing it (its request could not be sent).</summary>
     public bool TryRemove(ulong id, out PendingCall? call) => _calls.TryRemove(id, out call);
 
-    /// <summary>Completes the call <paramref name="id"/> with a response; false if it had already ended (e.g. timed out).</summary>
-    public bool Complete(ulong id, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Completes the call <paramref name="id"/> with a response that arrived through
+    /// <paramref name="route"/>; false if it had already ended (e.g. timed out) or went out through
+    /// another route (a response comes back on the connection its request left on, so a peer
+    /// cannot answer calls it was never sent).
+    /// </summary>
+    public bool Complete(ulong id, object route, ReadOnlySpan<byte> body)
     {
-        if (!_calls.TryRemove(id, out var call))
+        if (!_calls.TryGetValue(id, out var call) || !Equals(call.Route, route) || !_calls.TryRemove(id, out _))
         {
             return false;
         }

@@ -81,6 +81,9 @@ internal sealed class Connection
     /// <summary>What the peer is: another silo or a grain client.</summary>
     public ConnectionRole Role { get; set; }
 
+    /// <summary>True if this side dialed the connection; false if it accepted it.</summary>
+    public bool IsOutbound { get; private init; }
+
     /// <summary>Calls from the peer that this side has not answered yet.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
@@ -123,7 +126,7 @@ internal sealed class Connection
             throw;
         }
 
-        return new Connection(socket, options, logger);
+        return new Connection(socket, options, logger) { IsOutbound = true };
     }
 
     /// <summary>Writes the preamble and one handshake frame, directly (before <see cref="Start"/>).</summary>

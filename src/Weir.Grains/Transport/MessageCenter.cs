@@ -8,8 +8,9 @@ namespace Weir.Grains.Transport;
 
 /// <summary>
 /// Handles the frames of every connection of a clustered silo. Silos and clients may send
-/// calls (Request), answers (Response) and probes (Ping); only silos may send the rest
-/// (Pong, MembershipChanged, channel frames). A call is delivered like a local one: to the
+/// calls (Request) and probes (Ping); only silos may send the rest (Response, Pong,
+/// MembershipChanged, channel frames), and a Response only completes a call that went out on
+/// the same connection. A call is delivered like a local one: to the
 /// local activation if this silo owns the grain, else forwarded to the owner. One connection
 /// may have at most <see cref="MaxRequestsInFlightPerConnection"/> calls unanswered here; further
 /// calls are refused at once with <see cref="SiloUnavailableException"/>.
@@ -27,10 +28,6 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
             case FrameType.Request:
                 OnRequest(connection, ref reader);
                 return;
-            case FrameType.Response:
-                var correlationId = reader.ReadVarUInt64();
-                cluster.PendingCalls.Complete(correlationId, payload[reader.Position..]);
-                return;
             case FrameType.Ping:
                 connection.TrySend(FrameType.Pong, reader.ReadVarUInt64(), static (writer, id) => writer.WriteVarUInt64(id));
                 return;
@@ -43,6 +40,10 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
 
         switch (type)
         {
+            case FrameType.Response:
+                var correlationId = reader.ReadVarUInt64();
+                cluster.PendingCalls.Complete(correlationId, connection, payload[reader.Position..]);
+                break;
             case FrameType.Pong:
                 cluster.Prober.OnPong(reader.ReadVarUInt64());
                 break;

@@ -9,13 +9,14 @@ namespace Weir.Grains.Transport;
 /// The connections of this silo to other silos: one per pair, used in both directions.
 ///
 /// A silo that needs a peer uses the open connection, or dials one. When two silos dial each
-/// other at the same moment, the dial of the silo whose address sorts lower wins: the higher
-/// silo accepts the lower one's connection, and the lower silo refuses the higher one's with
-/// <see cref="RejectCode.Duplicate"/>, after which the higher silo waits for the winner to
-/// arrive. A Hello from a peer that already has an open connection here replaces it (the peer
-/// lost it, and says so by dialing). A peer the membership table says is dead is refused, and
-/// its connection is closed when it is declared dead. An accepted connection is started with
-/// its HelloAck as the first frame, so nothing can overtake the ack.
+/// other at the same moment, the dial of the silo whose address sorts lower wins: the lower
+/// silo refuses the higher one's Hello with <see cref="RejectCode.Duplicate"/> while its own
+/// dial is in flight or open, and the higher silo, refused, waits for the winner to arrive (it
+/// accepts the lower silo's Hello in any case). Any other Hello from a peer that has an open
+/// connection here replaces it: the peer lost that connection, and says so by dialing. A peer
+/// the membership table says is dead is refused, and its connection is closed when it is
+/// declared dead. An accepted connection is started with its HelloAck as the first frame, so
+/// nothing can overtake the ack.
 /// </summary>
 internal sealed class SiloConnections(
     Func<SiloAddress> localSilo,
@@ -26,6 +27,7 @@ internal sealed class SiloConnections(
     Func<SiloAddress, bool> isDead,
     ILogger logger)
 {
+    private const int MaxDuplicateRetries = 3;
     private readonly ConcurrentDictionary<SiloAddress, PeerSlot> _slots = new();
     private volatile bool _stopped;
 
@@ -98,7 +100,8 @@ internal sealed class SiloConnections(
         var slot = _slots.GetOrAdd(peer, _ => new PeerSlot());
         lock (slot)
         {
-            if (slot.Dial is { IsCompleted: false } && local.CompareTo(peer) < 0)
+            var ownDial = slot.Dial is { IsCompleted: false } || slot.Open is { IsClosed: false, IsOutbound: true };
+            if (ownDial && local.CompareTo(peer) < 0)
             {
                 return HelloAck.Reject(RejectCode.Duplicate, $"silos {local} and {peer} dialed each other; the connection from {local} is kept");
             }
@@ -154,54 +157,65 @@ internal sealed class SiloConnections(
     private async Task<Connection> DialAsync(SiloAddress silo, PeerSlot slot)
     {
         var hello = new Hello(Hello.CurrentVersion, ConnectionRole.Silo, clusterId, localSilo(), siloName);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var (connection, ack) = await Handshake.DialAsync(silo.Endpoint, hello, options, logger, CancellationToken.None).ConfigureAwait(false);
-            if (!silo.Equals(ack.Silo))
-            {
-                connection.Close($"expected silo {silo} but found {ack.Silo}", CloseKind.Local);
-                throw new SiloUnavailableException($"Silo {silo} is gone: {silo.Endpoint} is now silo {ack.Silo}.");
-            }
-
-            lock (slot)
-            {
-                if (slot.Open is { IsClosed: false } existing)
-                {
-                    connection.Close($"a connection to {silo} was accepted meanwhile", CloseKind.Local);
-                    return existing;
-                }
-
-                connection.Role = ConnectionRole.Silo;
-                Install(slot, silo, connection, firstFrame: null);
-                return connection;
-            }
-        }
-        catch (ConnectionRejectedException exception) when (exception.Code == RejectCode.Duplicate)
-        {
-            // The peer's own dial wins the tie-break; it arrives here as an accepted connection.
-            Task<Connection> installed;
-            lock (slot)
-            {
-                if (slot.Open is { IsClosed: false } open)
-                {
-                    return open;
-                }
-
-                installed = (slot.NextInstall ??= new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            }
-
             try
             {
-                return await installed.WaitAsync(options.ConnectTimeout + options.HandshakeTimeout, options.TimeProvider).ConfigureAwait(false);
+                return await DialOnceAsync(silo, slot, hello).ConfigureAwait(false);
             }
-            catch (TimeoutException)
+            catch (ConnectionRejectedException exception) when (exception.Code == RejectCode.Duplicate)
             {
-                throw new SiloUnavailableException($"Silo {silo} refused this silo's connection in favour of its own, which did not arrive.");
+                // The peer's own connection wins the tie-break and arrives here as an accepted one.
+                // If it does not (the peer still held a connection this silo had just closed), dial again.
+                Task<Connection> installed;
+                lock (slot)
+                {
+                    if (slot.Open is { IsClosed: false } open)
+                    {
+                        return open;
+                    }
+
+                    installed = (slot.NextInstall ??= new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+
+                try
+                {
+                    return await installed.WaitAsync(options.HandshakeTimeout / 4, options.TimeProvider).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (attempt < MaxDuplicateRetries)
+                {
+                }
+                catch (TimeoutException)
+                {
+                    throw new SiloUnavailableException($"Silo {silo} refused this silo's connection {attempt} times in favour of its own, which did not arrive.");
+                }
+            }
+            catch (Exception exception) when (exception is ConnectionFailedException or ConnectionRejectedException)
+            {
+                throw new SiloUnavailableException($"Silo {silo} is unavailable: {exception.Message}");
             }
         }
-        catch (Exception exception) when (exception is ConnectionFailedException or ConnectionRejectedException)
+    }
+
+    private async Task<Connection> DialOnceAsync(SiloAddress silo, PeerSlot slot, Hello hello)
+    {
+        var (connection, ack) = await Handshake.DialAsync(silo.Endpoint, hello, options, logger, CancellationToken.None).ConfigureAwait(false);
+        if (!silo.Equals(ack.Silo))
         {
-            throw new SiloUnavailableException($"Silo {silo} is unavailable: {exception.Message}");
+            connection.Close($"expected silo {silo} but found {ack.Silo}", CloseKind.Local);
+            throw new SiloUnavailableException($"Silo {silo} is gone: {silo.Endpoint} is now silo {ack.Silo}.");
+        }
+
+        lock (slot)
+        {
+            if (slot.Open is { IsClosed: false } existing)
+            {
+                connection.Close($"a connection to {silo} was accepted meanwhile", CloseKind.Local);
+                return existing;
+            }
+
+            Install(slot, silo, connection, firstFrame: null);
+            return connection;
         }
     }
 
