@@ -77,7 +77,7 @@ public sealed class RescaleTests(ITestOutputHelper output)
 
         if (incremental)
         {
-            var (files, deltas, newest) = await SharedStateAssert.ExactlyReferencedAsync(store, "rescale");
+            var (files, deltas, newest, _) = await SharedStateAssert.ExactlyReferencedAsync(store, "rescale");
             var left = (await SharedStateAssert.SharedFilesAsync(store, "rescale")).Intersect(restoredFiles).Count();
             output.WriteLine($"shared/ after the second run: {files} files, exactly those the complete checkpoints name (newest {newest}, {deltas} delta segments); {left} of the {restoredFiles.Count} files of restored checkpoint {retained.CheckpointId} left ({claimMode})");
             if (claimMode == "NO_CLAIM")

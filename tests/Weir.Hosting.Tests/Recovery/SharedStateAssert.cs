@@ -10,22 +10,24 @@ internal static class SharedStateAssert
     /// <summary>
     /// Waits until the files in <c>&lt;job&gt;/shared/</c> are exactly those the complete
     /// checkpoints in the job's directory name (nothing leaked, nothing missing), and returns them
-    /// with the number of Delta segments the newest complete checkpoint names.
+    /// with the number of Delta segments the newest complete checkpoint names and whether it holds
+    /// keyed state at all (a checkpoint taken after the keyed subtasks finished holds none).
     /// </summary>
-    public static async Task<(int SharedFiles, int Deltas, long NewestCheckpoint)> ExactlyReferencedAsync(ICheckpointStore store, string jobId)
+    public static async Task<(int SharedFiles, int Deltas, long NewestCheckpoint, bool NewestHasKeyedState)> ExactlyReferencedAsync(ICheckpointStore store, string jobId)
     {
         IReadOnlySet<string> referenced = new HashSet<string>();
         IReadOnlySet<string> stored = new HashSet<string>();
         var deltas = 0;
         long newest = 0;
+        var keyed = false;
         var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
         while (true)
         {
-            (referenced, deltas, newest) = await ReferencedAsync(store, jobId);
+            (referenced, deltas, newest, keyed) = await ReferencedAsync(store, jobId);
             stored = await SharedFilesAsync(store, jobId);
             if (stored.SetEquals(referenced))
             {
-                return (stored.Count, deltas, newest);
+                return (stored.Count, deltas, newest, keyed);
             }
 
             if (DateTime.UtcNow > deadline)
@@ -51,11 +53,12 @@ internal static class SharedStateAssert
         return files;
     }
 
-    private static async Task<(IReadOnlySet<string> Files, int Deltas, long Newest)> ReferencedAsync(ICheckpointStore store, string jobId)
+    private static async Task<(IReadOnlySet<string> Files, int Deltas, long Newest, bool Keyed)> ReferencedAsync(ICheckpointStore store, string jobId)
     {
         var files = new HashSet<string>(StringComparer.Ordinal);
         var deltas = -1;
         long newest = 0;
+        var keyed = false;
         foreach (var id in await CheckpointLocator.ListCheckpointIdsAsync(store, jobId))
         {
             var path = CheckpointLayout.MetadataPath(jobId, id);
@@ -69,10 +72,12 @@ internal static class SharedStateAssert
             if (deltas < 0)
             {
                 newest = id;
-                deltas = metadata.Operators.SelectMany(o => o.Subtasks).SelectMany(s => s.KeyedState?.KeyGroups ?? []).SelectMany(k => k.Segments).Count(s => s.Kind == SegmentKind.Delta);
+                var keyGroups = metadata.Operators.SelectMany(o => o.Subtasks).SelectMany(s => s.KeyedState?.KeyGroups ?? []).ToArray();
+                deltas = keyGroups.SelectMany(k => k.Segments).Count(s => s.Kind == SegmentKind.Delta);
+                keyed = keyGroups.Length > 0;
             }
         }
 
-        return (files, Math.Max(deltas, 0), newest);
+        return (files, Math.Max(deltas, 0), newest, keyed);
     }
 }

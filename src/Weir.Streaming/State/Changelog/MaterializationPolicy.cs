@@ -18,14 +18,18 @@ namespace Weir.Streaming.State.Changelog;
 /// (<see cref="KeyGroupChain.NeedsMaterialization"/>); those whose chain reached twice the allowed
 /// length because background materializations lag (so a restore never replays more than
 /// 2 × <c>max-delta-chain-length</c> deltas); and those whose changes since the last cut touch at
-/// least half their entries (a bulk load: the delta would be as large as a full copy, so the
-/// checkpoint writes the full copy and the chain starts over).</item>
+/// least half their entries, and many of them (a bulk load: the delta would be as large as a
+/// full copy, so the checkpoint writes the full copy and the chain starts over; small key groups
+/// stay in the delta file rather than add files to every checkpoint).</item>
 /// </list>
 /// </summary>
 internal static class MaterializationPolicy
 {
     /// <summary>How many groups the key groups of a subtask are split into.</summary>
     public const int MaxGroups = 4;
+
+    /// <summary>The fewest changed keys of a key group that count as a bulk load.</summary>
+    public const int BulkMinimumChanges = 256;
 
     /// <summary>The group of key group <paramref name="index"/> out of <paramref name="count"/>.</summary>
     public static int GroupOf(int index, int count) => (int)((long)index * Math.Min(MaxGroups, count) / count);
@@ -43,7 +47,7 @@ internal static class MaterializationPolicy
             var chain = chains[index];
             if (chain.NeedsMaterialization
                 || chain.Deltas.Count >= 2 * maxDeltaChainLength
-                || (changes[index] > 0 && 2L * changes[index] >= entries[index]))
+                || (changes[index] >= BulkMinimumChanges && 2L * changes[index] >= entries[index]))
             {
                 chosen.Add(index);
             }

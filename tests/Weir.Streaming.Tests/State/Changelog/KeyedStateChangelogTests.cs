@@ -2,6 +2,7 @@ using Weir.Checkpointing.Metadata;
 using Weir.Storage;
 using Weir.Storage.InMemory;
 using Weir.Streaming.State;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.Tests.State.Changelog;
 
@@ -112,10 +113,8 @@ public sealed class KeyedStateChangelogTests
         Assert.StartsWith("job/shared/op-0-2-", delta);
         var deltaBytes = (await _store.GetFileAsync(delta))!.Length;
         Assert.InRange(deltaBytes, 20 * 100, 20 * 140);
-        // The first checkpoint was a bulk load: it materialized every key group; the second adds deltas to some.
-        Assert.All(first.KeyGroups, k => Assert.Equal(SegmentKind.Full, Assert.Single(k.Segments).Kind));
         Assert.InRange(second.KeyGroups.Count(k => k.Segments[^1].Path == delta), 1, 20);
-        Assert.All(second.KeyGroups.Where(k => k.Segments[^1].Path == delta), k => Assert.Equal([SegmentKind.Full, SegmentKind.Delta], k.Segments.Select(s => s.Kind)));
+        Assert.All(second.KeyGroups.Where(k => k.Segments[^1].Path == delta), k => Assert.Equal([SegmentKind.Delta, SegmentKind.Delta], k.Segments.Select(s => s.Kind)));
         Assert.All(second.KeyGroups.Where(k => k.Segments[^1].Path != delta), k => Assert.All(k.Segments, s => Assert.Contains(s.Path, firstFiles)));
 
         var restored = await ChangelogHarness.RestoreAsync(_store, second.KeyGroups);
@@ -124,6 +123,27 @@ public sealed class KeyedStateChangelogTests
         Assert.Equal(new string('y', 100), restoredValue.Value);
         restored.Backend.SetCurrentKey("key-101");
         Assert.Equal(new string('x', 100), restoredValue.Value);
+    }
+
+    [Fact]
+    public async Task A_bulk_load_is_materialized_by_the_checkpoint_in_one_file_per_group_of_key_groups()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var state = subtask.States.Backend.GetValueState(new ValueStateDescriptor<string>("value"));
+        for (var i = 0; i < 128 * 300; i++)
+        {
+            subtask.States.Backend.SetCurrentKey($"key-{i}");
+            state.Update("v");
+        }
+
+        var handle = await subtask.CheckpointAsync(1);
+
+        Assert.Equal(128, handle.KeyGroups.Count);
+        Assert.All(handle.KeyGroups, k => Assert.Equal(SegmentKind.Full, Assert.Single(k.Segments).Kind));
+        var files = handle.KeyGroups.GroupBy(k => k.Segments[0].Path).ToArray();
+        Assert.Equal(MaterializationPolicy.MaxGroups, files.Length);
+        Assert.All(files, f => Assert.Single(f.Select(k => MaterializationPolicy.GroupOf(k.KeyGroup, 128)).Distinct()));
+        Assert.DoesNotContain(await ChangelogHarness.SharedFilesAsync(_store), p => p.EndsWith(".delta", StringComparison.Ordinal));
     }
 
     [Fact]
