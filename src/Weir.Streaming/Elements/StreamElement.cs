@@ -26,17 +26,32 @@ public abstract class RecordBatch : StreamElement
 
     /// <summary>Records in the batch.</summary>
     public abstract int Count { get; }
+
+    /// <summary>
+    /// The consumer is done with the batch: its arrays go back to the producer's pool (if it has
+    /// one) to carry a later batch. Called once, by the task that processed the batch, after its
+    /// last record; nothing may read the batch afterwards.
+    /// </summary>
+    internal abstract void Recycle();
 }
 
 /// <summary>A typed batch of records.</summary>
 public sealed class RecordBatch<T> : RecordBatch
 {
+    private readonly Output.BatchArrayPool<T>? _pool;
+
     /// <summary>Creates a batch over <paramref name="records"/>[0..<paramref name="count"/>), with optional timestamps.</summary>
     public RecordBatch(T[] records, int count, long[]? timestamps)
+        : this(records, count, timestamps, null)
+    {
+    }
+
+    internal RecordBatch(T[] records, int count, long[]? timestamps, Output.BatchArrayPool<T>? pool)
     {
         Records = records;
         Count = count;
         Timestamps = timestamps;
+        _pool = pool;
     }
 
     /// <summary>The records; only the first <see cref="Count"/> are valid.</summary>
@@ -50,6 +65,8 @@ public sealed class RecordBatch<T> : RecordBatch
 
     /// <summary>The timestamp of record <paramref name="index"/>, or <see cref="RecordBatch.NoTimestamp"/>.</summary>
     public long TimestampAt(int index) => Timestamps?[index] ?? NoTimestamp;
+
+    internal override void Recycle() => _pool?.Return(Records, Timestamps);
 }
 
 /// <summary>Checkpoint barrier n: everything before it on a channel belongs to checkpoint n, everything after to n+1.</summary>

@@ -15,6 +15,7 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
     private readonly Func<T, int>? _keyGroupOf;
     private readonly int _maxParallelism;
     private readonly int _batchSize;
+    private readonly BatchArrayPool<T> _pool;
     private readonly T[]?[] _records;
     private readonly long[]?[] _timestamps;
     private readonly int[] _counts;
@@ -27,6 +28,9 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
         _keyGroupOf = keyGroupOf;
         _maxParallelism = maxParallelism;
         _batchSize = batchSize;
+
+        // Enough for every batch a channel can hold, plus the ones being filled and processed.
+        _pool = new BatchArrayPool<T>(batchSize, capacity: (senders.Length * 2) + 16);
         _records = new T[]?[senders.Length];
         _timestamps = new long[]?[senders.Length];
         _counts = new int[senders.Length];
@@ -117,12 +121,12 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
 
     private void Append(int channel, T record, long timestamp)
     {
-        var records = _records[channel] ??= new T[_batchSize];
+        var records = _records[channel] ??= _pool.RentRecords();
         var count = _counts[channel];
         records[count] = record;
         if (timestamp != RecordBatch.NoTimestamp || _timestamps[channel] is not null)
         {
-            var timestamps = _timestamps[channel] ??= CreateTimestamps(count);
+            var timestamps = _timestamps[channel] ??= _pool.RentTimestamps(count);
             timestamps[count] = timestamp;
         }
 
@@ -133,13 +137,6 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
         }
     }
 
-    private long[] CreateTimestamps(int filled)
-    {
-        var timestamps = new long[_batchSize];
-        timestamps.AsSpan(0, filled).Fill(RecordBatch.NoTimestamp);
-        return timestamps;
-    }
-
     private void FlushChannel(int channel)
     {
         var count = _counts[channel];
@@ -148,7 +145,7 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
             return;
         }
 
-        _senders[channel].Send(new RecordBatch<T>(_records[channel]!, count, _timestamps[channel]));
+        _senders[channel].Send(new RecordBatch<T>(_records[channel]!, count, _timestamps[channel], _pool));
         _records[channel] = null;
         _timestamps[channel] = null;
         _counts[channel] = 0;

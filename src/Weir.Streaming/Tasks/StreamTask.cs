@@ -301,6 +301,11 @@ public sealed class StreamTask : ITaskServices
                 }
 
                 _head!.ProcessBatch(batch, start, end, _batchInput);
+                if (end == batch.Count)
+                {
+                    // Done with it: its arrays may carry the producer's next batch.
+                    batch.Recycle();
+                }
             }
             else if (_gate!.TryPoll(out var element, out var channel))
             {
