@@ -100,11 +100,12 @@ public sealed class PanedWindowTests(ITestOutputHelper output)
         }
 
         injector.Arm(point, "gate", target, afterCheckpoints: 2);
-        var job = await silo.Jobs.SubmitAsync(SlidingJob(parallelism, Partitions * PerPartition / parallelism / 1.0, injector, sink));
+        // About three seconds of input per subtask, so several checkpoints complete before and after the failure.
+        var job = await silo.Jobs.SubmitAsync(SlidingJob(parallelism, Partitions * PerPartition / parallelism / 3.0, injector, sink));
         var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
 
         var results = CollectedResults<(int Key, long Start, long Sum)>.Get(sink).Records.Order().ToArray();
-        output.WriteLine($"{point} p={parallelism}: windows expected={Reference().Length} emitted={results.Length}; failures injected={injector.Injected} observed={status.Restarts}");
+        output.WriteLine($"{point} p={parallelism}: windows expected={Reference().Length} emitted={results.Length}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed}");
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(point == FailurePoint.Restore ? 2 : 1, injector.Injected);
         Assert.Equal(Reference(), results);
