@@ -11,9 +11,10 @@ namespace Weir.Benchmarks.Nexmark.Queries;
 /// (<c>HOP(bid, 2 s, 10 s)</c>, count per auction, joined with the window's maximum count on
 /// <c>num >= maxn</c>: every auction tied at the top).
 ///
-/// Two keyed stages: a sliding event-time window per auction counts its bids; then, keyed by
-/// window, the count records of one window keep the running maximum and the auctions that reach it,
-/// emitted when the watermark passes the window's end. Rows carry the window's start and end
+/// Two keyed stages: a sliding event-time window per auction counts its bids (a count with a merge
+/// function, so Weir computes it from 2 s panes, as Flink's planner slices HOP windows); then, keyed
+/// by window, the count records of one window keep the running maximum and the auctions that reach
+/// it, emitted when the watermark passes the window's end. Rows carry the window's start and end
 /// besides the SQL's <c>auction, num</c>.
 /// </summary>
 public sealed class Q5HotItems : NexmarkQuery
