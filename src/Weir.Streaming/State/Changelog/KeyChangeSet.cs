@@ -26,15 +26,30 @@ internal struct KeyChange
     /// <summary>For <see cref="KeyChangeKind.Appended"/>: the list's length at the cut.</summary>
     public int AppendedFrom;
 
-    /// <summary>For <see cref="KeyChangeKind.EntriesChanged"/>: a <c>HashSet&lt;TMapKey&gt;</c> of the changed map keys.</summary>
-    public object? Entries;
+    /// <summary>For <see cref="KeyChangeKind.EntriesChanged"/>: the changed map keys (a <see cref="MapKeySet{TMapKey}"/>).</summary>
+    public MapKeySet? Entries;
+}
+
+/// <summary>The map keys changed in one key's map: reused from cut to cut.</summary>
+internal abstract class MapKeySet
+{
+    public abstract void Clear();
+}
+
+/// <inheritdoc />
+internal sealed class MapKeySet<TMapKey> : MapKeySet
+    where TMapKey : notnull
+{
+    public HashSet<TMapKey> Keys { get; } = [];
+
+    public override void Clear() => Keys.Clear();
 }
 
 /// <summary>
 /// The keys of one key group of one state that changed since the last cut, and how: what an
 /// incremental checkpoint writes instead of the whole key group. Recording is one hash lookup and
-/// allocates nothing once the set has grown to its working size (clearing keeps the capacity);
-/// only the first change of a map entry in an interval allocates a small set of map keys.
+/// allocates nothing once the set has grown to its working size (clearing keeps the capacity, and
+/// the sets of changed map keys are reused from cut to cut).
 ///
 /// Changes fold: a later change decides what the delta must carry. A replace or delete wins over
 /// anything before it; appends or entry changes after a delete make the key replaced (the delta
@@ -44,6 +59,7 @@ internal sealed class KeyChangeSet<TKey>
     where TKey : notnull
 {
     private readonly Dictionary<TKey, KeyChange> _changes = [];
+    private readonly Stack<MapKeySet> _entrySets = [];
 
     public int Count => _changes.Count;
 
@@ -51,14 +67,14 @@ internal sealed class KeyChangeSet<TKey>
     {
         ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out _);
         change.Kind = KeyChangeKind.Replaced;
-        change.Entries = null;
+        Recycle(ref change);
     }
 
     public void Deleted(TKey key)
     {
         ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out _);
         change.Kind = KeyChangeKind.Deleted;
-        change.Entries = null;
+        Recycle(ref change);
     }
 
     /// <summary>Elements are about to be appended to <paramref name="key"/>'s list, which holds <paramref name="countBefore"/> now.</summary>
@@ -73,7 +89,7 @@ internal sealed class KeyChangeSet<TKey>
         else if (change.Kind is not (KeyChangeKind.Appended or KeyChangeKind.Replaced))
         {
             change.Kind = KeyChangeKind.Replaced;
-            change.Entries = null;
+            Recycle(ref change);
         }
     }
 
@@ -84,21 +100,46 @@ internal sealed class KeyChangeSet<TKey>
         ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out var exists);
         if (!exists)
         {
+            var entries = _entrySets.TryPop(out var reused) ? (MapKeySet<TMapKey>)reused : new MapKeySet<TMapKey>();
+            entries.Keys.Add(mapKey);
             change.Kind = KeyChangeKind.EntriesChanged;
-            change.Entries = new HashSet<TMapKey> { mapKey };
+            change.Entries = entries;
         }
         else if (change.Kind == KeyChangeKind.EntriesChanged)
         {
-            ((HashSet<TMapKey>)change.Entries!).Add(mapKey);
+            ((MapKeySet<TMapKey>)change.Entries!).Keys.Add(mapKey);
         }
         else if (change.Kind != KeyChangeKind.Replaced)
         {
             change.Kind = KeyChangeKind.Replaced;
-            change.Entries = null;
+            Recycle(ref change);
         }
     }
 
     public Dictionary<TKey, KeyChange>.Enumerator GetEnumerator() => _changes.GetEnumerator();
 
-    public void Clear() => _changes.Clear();
+    private void Recycle(ref KeyChange change)
+    {
+        if (change.Entries is { } entries)
+        {
+            entries.Clear();
+            _entrySets.Push(entries);
+            change.Entries = null;
+        }
+    }
+
+    /// <summary>Forgets every change (after a cut took them), keeping the sets of map keys for the next interval.</summary>
+    public void Clear()
+    {
+        foreach (var (_, change) in _changes)
+        {
+            if (change.Entries is { } entries)
+            {
+                entries.Clear();
+                _entrySets.Push(entries);
+            }
+        }
+
+        _changes.Clear();
+    }
 }

@@ -98,7 +98,7 @@ internal sealed class MapValueDelta<TMapKey, TMapValue> : ValueDelta<Dictionary<
 
     public override bool TryTakeEntries(Dictionary<TMapKey, TMapValue> current, object changedKeys, out Dictionary<TMapKey, TMapValue> put, out object? removed)
     {
-        var keys = (HashSet<TMapKey>)changedKeys;
+        var keys = ((MapKeySet<TMapKey>)changedKeys).Keys;
         put = new Dictionary<TMapKey, TMapValue>(keys.Count);
         List<TMapKey>? gone = null;
         foreach (var key in keys)
