@@ -13,14 +13,16 @@ public sealed class StateOptions
     public string BackendType { get; init; } = HashMapBackend;
 
     /// <summary>
-    /// How often the changelog is materialized into a full snapshot
+    /// With incremental checkpoints, how long changes may pile up on a key group's last full copy
+    /// before it is materialized again, in the background
     /// (<c>state.changelog.periodic-materialize.interval</c>). Default 10 min; greater than 0.
     /// </summary>
     public TimeSpan PeriodicMaterializeInterval { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How many incremental deltas may pile up on a full snapshot before the next checkpoint
-    /// materializes one (<c>state.changelog.max-delta-chain-length</c>, Weir's own key). Default 8; at least 1.
+    /// With incremental checkpoints, how many deltas may follow a key group's last full copy before
+    /// it is materialized again, in the background (<c>state.changelog.max-delta-chain-length</c>,
+    /// Weir's own key); a restore replays at most twice as many. Default 8; at least 1.
     /// </summary>
     public int MaxDeltaChainLength { get; init; } = 8;
 
