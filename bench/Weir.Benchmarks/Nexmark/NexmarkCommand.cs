@@ -153,8 +153,8 @@ internal sealed class NexmarkCommand : IBenchCommand
 
         File.WriteAllText(settings.JsonPath, JsonSerializer.Serialize(summary, Json));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median: {summary.EventsPerSecond:N0} events/s, {summary.EventsPerSecondPerCore:N0}/core, {summary.EventsPerCpuSecond:N0}/CPU-s") +
-            (summary.CheckpointsOnOffRatio is { } onOff ? string.Create(CultureInfo.InvariantCulture, $"; checkpoints on/off {onOff:0.000}") : string.Empty) +
-            (summary.BaselineRatio is { } baseline ? string.Create(CultureInfo.InvariantCulture, $"; Weir/baseline {baseline:0.000}") : string.Empty) +
+            (summary.CheckpointsOnOffRatio is { } onOff ? string.Create(CultureInfo.InvariantCulture, $"; checkpoints on/off {onOff:0.000} (CPU {summary.CheckpointsOnOffCpuRatio:0.000})") : string.Empty) +
+            (summary.BaselineRatio is { } baseline ? string.Create(CultureInfo.InvariantCulture, $"; Weir/baseline {baseline:0.000} (CPU {summary.BaselineCpuRatio:0.000})") : string.Empty) +
             (summary.CheckpointP99Ms is { } p99 ? string.Create(CultureInfo.InvariantCulture, $"; checkpoint p50 {summary.CheckpointP50Ms:0} ms, p99 {p99:0} ms") : string.Empty));
         Console.WriteLine($"wrote {settings.JsonPath}");
     }

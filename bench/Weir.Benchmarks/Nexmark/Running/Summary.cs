@@ -8,7 +8,8 @@ namespace Weir.Benchmarks.Nexmark.Running;
 /// (each the median of the per-run ratios, since a neighbour's load moves both sides of one run),
 /// and every run. Checkpoint figures are those of the checkpoints triggered while the run was
 /// measured (between 10% and 90% of its events); <c>jobCheckpoint*</c> are the job's, including
-/// the final checkpoint after end of input, which waits for every window that end fires.
+/// the final checkpoint after end of input, which waits for every window that end fires. Ratios
+/// come twice: of events per second (wall clock) and of events per CPU second of the process.
 /// </summary>
 internal sealed record Summary(
     string Query,
@@ -37,8 +38,11 @@ internal sealed record Summary(
     long Rows,
     double? CheckpointsOffEventsPerSecondPerCore,
     double? CheckpointsOnOffRatio,
+    double? CheckpointsOnOffCpuRatio,
     double? BaselineEventsPerSecondPerCore,
+    double? BaselineEventsPerCpuSecond,
     double? BaselineRatio,
+    double? BaselineCpuRatio,
     IReadOnlyList<RunFigures> Runs)
 {
     public static Summary Of(NexmarkSettings settings, IReadOnlyList<RunFigures> runs)
@@ -76,8 +80,11 @@ internal sealed record Summary(
             main.Length == 0 ? 0 : main[0].Rows,
             off.Length == 0 ? null : Median(off.Select(r => r.EventsPerSecondPerCore)),
             off.Length == 0 ? null : Median(main.Zip(off, (on, o) => on.EventsPerSecond / o.EventsPerSecond)),
+            off.Length == 0 ? null : Median(main.Zip(off, (on, o) => on.EventsPerCpuSecond / o.EventsPerCpuSecond)),
             baseline.Length == 0 ? null : Median(baseline.Select(r => r.EventsPerSecondPerCore)),
+            baseline.Length == 0 ? null : Median(baseline.Select(r => r.EventsPerCpuSecond)),
             baseline.Length == 0 ? null : Median(main.Zip(baseline, (w, b) => w.EventsPerSecond / b.EventsPerSecond)),
+            baseline.Length == 0 ? null : Median(main.Zip(baseline, (w, b) => w.EventsPerCpuSecond / b.EventsPerCpuSecond)),
             runs);
     }
 
