@@ -210,9 +210,18 @@ internal sealed class IncrementalCommand : IBenchCommand
     private static async Task<long> StoredBytesAsync(ICheckpointStore store)
     {
         long bytes = 0;
+        var byKind = new SortedDictionary<string, (int Files, long Bytes)>(StringComparer.Ordinal);
         await foreach (var file in store.ListFilesAsync(JobId))
         {
             bytes += file.Length;
+            var kind = Path.GetExtension(file.Path) is { Length: > 0 } extension ? extension : Path.GetFileName(file.Path);
+            var (files, sum) = byKind.GetValueOrDefault(kind);
+            byKind[kind] = (files + 1, sum + file.Length);
+        }
+
+        if (Environment.GetEnvironmentVariable("WEIR_BENCH_VERBOSE") is "1")
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stored {bytes / 1048576.0:0.0} MiB: {string.Join(", ", byKind.Select(k => $"{k.Key} {k.Value.Files} files {k.Value.Bytes / 1048576.0:0.0} MiB"))}"));
         }
 
         return bytes;

@@ -109,7 +109,7 @@ internal sealed class KeyedStateChangelog : IDisposable
     public ChangelogSnapshot Capture(long checkpointId)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ApplyFinishedMaterialization();
+        var rebased = ApplyFinishedMaterialization();
         RepairBrokenChains();
         var now = _clock.GetUtcNow();
         var tables = _backend.Tables.ToArray();
@@ -175,8 +175,10 @@ internal sealed class KeyedStateChangelog : IDisposable
             }
         }
 
-        // 3. A background materialization, if key groups are due and none runs.
-        if (_materialization is null)
+        // 3. A background materialization, if key groups are due and none runs. Not at the cut that
+        //    rebased onto one: the files it superseded go once this checkpoint completes, and a
+        //    second group rewritten meanwhile would keep three copies of a group's state at once.
+        if (_materialization is null && !rebased)
         {
             var due = MaterializationPolicy.Background(_chains, now, _options.PeriodicMaterializeInterval, _options.MaxDeltaChainLength);
             if (due.Count > 0)
@@ -321,19 +323,19 @@ internal sealed class KeyedStateChangelog : IDisposable
         }
     }
 
-    /// <summary>Rebases the key groups of a finished background materialization (unless a newer one replaced them meanwhile).</summary>
-    private void ApplyFinishedMaterialization()
+    /// <summary>Rebases the key groups of a finished background materialization (unless a newer one replaced them meanwhile); true if it did.</summary>
+    private bool ApplyFinishedMaterialization()
     {
         if (_materialization is not { } done || !done.File.Written.IsCompleted)
         {
-            return;
+            return false;
         }
 
         _materialization = null;
         if (!done.File.Written.IsCompletedSuccessfully)
         {
             // Failed: the key groups stay due and the next cut tries again; the file is an orphan.
-            return;
+            return false;
         }
 
         var segments = done.File.Written.Result;
@@ -346,6 +348,8 @@ internal sealed class KeyedStateChangelog : IDisposable
                 chain.Rebase(segments.ContainsKey(Range.Start + index) ? done.File : null, done.Cut, done.StartedAt);
             }
         }
+
+        return true;
     }
 
     /// <summary>A chain with a file that failed to write cannot be restored: its key group is materialized by the next checkpoint.</summary>
