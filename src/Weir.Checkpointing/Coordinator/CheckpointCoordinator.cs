@@ -36,7 +36,7 @@ public sealed class CheckpointCoordinator
     private readonly CheckpointFailureManager _failures;
     private readonly CompletedCheckpointStore _completed;
     private readonly SharedStateRegistry _sharedState = new();
-    private Task _sharedDeletes = Task.CompletedTask;
+    private readonly SharedStateDisposal _sharedDisposal;
     private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
@@ -60,6 +60,7 @@ public sealed class CheckpointCoordinator
         _decider = settings.Interval is { } interval ? new CheckpointRequestDecider(interval, settings.MinPause, settings.MaxConcurrentCheckpoints) : null;
         _failures = new CheckpointFailureManager(settings.TolerableFailedCheckpoints);
         _completed = new CompletedCheckpointStore(settings.NumRetained);
+        _sharedDisposal = new SharedStateDisposal(store, _log, () => _fenced);
     }
 
     /// <summary>The id the next checkpoint gets.</summary>
@@ -86,7 +87,7 @@ public sealed class CheckpointCoordinator
     /// completed checkpoint superseded are deleted in the background (deleting a large file can
     /// take longer than a checkpoint), so they never delay the next checkpoint's acknowledgements.
     /// </summary>
-    public Task SharedDeletes => _sharedDeletes;
+    public Task SharedDeletes => _sharedDisposal.Pending;
 
     /// <summary>
     /// Starts coordinating a (re)deployed job: the tasks to trigger and to hear from. Checkpoint
@@ -140,7 +141,7 @@ public sealed class CheckpointCoordinator
                 _log.SharedStateUnreadable(path, error.Message);
             }
 
-            await DeleteSharedAsync(result.ToSweep);
+            await _sharedDisposal.DeleteAsync(result.ToSweep);
             _log.SharedStateRecovered(jobId, result.CompleteCheckpoints, result.SharedFiles, result.ToSweep.Count);
         }
         catch (Exception exception)
@@ -161,7 +162,7 @@ public sealed class CheckpointCoordinator
         if (reason is CheckpointFailureReason.JobRestarting or CheckpointFailureReason.JobStopping)
         {
             // The attempt's subtasks are gone: shared files only unfinished checkpoints named are garbage.
-            await DeleteSharedAsync(_sharedState.DiscardUnregistered());
+            await _sharedDisposal.DeleteAsync(_sharedState.DiscardUnregistered());
         }
     }
 
@@ -296,8 +297,8 @@ public sealed class CheckpointCoordinator
             await DiscardAsync(checkpoint);
         }
 
-        await DeleteSharedAsync(_sharedState.Unregister(long.MaxValue));
-        await _sharedDeletes;
+        await _sharedDisposal.DeleteAsync(_sharedState.Unregister(long.MaxValue));
+        await _sharedDisposal.Pending;
     }
 
     private async Task CompleteAsync(PendingCheckpoint pending)
@@ -333,7 +334,18 @@ public sealed class CheckpointCoordinator
         }
         catch (Exception exception)
         {
-            await AbortAsync(pending, CheckpointFailureReason.FinalizeFailed, exception.Message);
+            // The write may have landed with its answer lost. Once chk-n is discarded and its
+            // _metadata surely gone, it is aborted like any other. If that cannot be made sure,
+            // chk-n may be complete after all: its shared files are protected, and tasks are not
+            // told it aborted (they would delete files only it named); the next completion
+            // settles their pending snapshots as completed.
+            var gone = await DiscardMetadataSurelyAsync(pending.CheckpointId);
+            if (!gone)
+            {
+                _sharedState.Protect(pending.Acknowledgements.Values.SelectMany(SharedStateRegistry.SharedFilesOf));
+            }
+
+            await AbortAsync(pending, CheckpointFailureReason.FinalizeFailed, exception.Message, discardDirectory: false, notifyTasks: gone);
             return;
         }
 
@@ -374,10 +386,10 @@ public sealed class CheckpointCoordinator
             await DiscardAsync(subsumed);
         }
 
-        DeleteSharedInBackground(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
+        _sharedDisposal.DeleteInBackground(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
     }
 
-    private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true)
+    private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true, bool notifyTasks = true)
     {
         if (!_pending.Remove(pending.CheckpointId))
         {
@@ -387,7 +399,7 @@ public sealed class CheckpointCoordinator
         pending.Discard();
         Statistics.OnFailed();
         _log.Aborted(pending.CheckpointId, _plan?.JobId ?? "?", CheckpointFailureManager.Describe(reason), detail ?? string.Empty);
-        foreach (var task in _tasksToAcknowledge)
+        foreach (var task in notifyTasks ? _tasksToAcknowledge : [])
         {
             _gateway.NotifyCheckpointAborted(task, pending.CheckpointId);
         }
@@ -401,6 +413,21 @@ public sealed class CheckpointCoordinator
         if (verdict.Action == FailureAction.FailJob)
         {
             _gateway.FailJob(verdict.Reason!);
+        }
+    }
+
+    /// <summary>Discards chk-n and checks that its <c>_metadata</c> is gone; false if that cannot be made sure.</summary>
+    private async Task<bool> DiscardMetadataSurelyAsync(long checkpointId)
+    {
+        await DiscardAsync(checkpointId);
+        try
+        {
+            return _plan is null || await _store.GetFileAsync(CheckpointLayout.MetadataPath(_plan.JobId, checkpointId)) is null;
+        }
+        catch (Exception exception)
+        {
+            _log.DiscardFailed(exception, CheckpointLayout.MetadataPath(_plan!.JobId, checkpointId));
+            return false;
         }
     }
 
@@ -432,45 +459,6 @@ public sealed class CheckpointCoordinator
         {
             _log.DiscardFailed(exception, directory);
         }
-    }
-
-    /// <summary>Deletes shared files the registry let go, after the deletes already under way, without waiting.</summary>
-    private void DeleteSharedInBackground(IReadOnlyList<string> paths)
-    {
-        if (_fenced || paths.Count == 0)
-        {
-            return;
-        }
-
-        var previous = _sharedDeletes;
-        _sharedDeletes = Task.Run(async () =>
-        {
-            await previous;
-            await DeleteSharedAsync(paths);
-        });
-    }
-
-    /// <summary>Deletes shared files the registry let go. Failures are logged, never thrown.</summary>
-    private async Task DeleteSharedAsync(IReadOnlyList<string> paths)
-    {
-        if (_fenced || paths.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var path in paths)
-        {
-            try
-            {
-                await _store.DeleteAsync(path);
-            }
-            catch (Exception exception)
-            {
-                _log.DiscardFailed(exception, path);
-            }
-        }
-
-        _log.SharedFilesDeleted(paths.Count, _plan?.JobId ?? "?");
     }
 
     private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)
@@ -514,35 +502,3 @@ public sealed record CoordinatorSettings(
     int MaxConcurrentCheckpoints,
     int TolerableFailedCheckpoints,
     int NumRetained);
-
-internal sealed partial class CoordinatorLog(ILogger logger)
-{
-    private readonly ILogger _logger = logger;
-
-    [LoggerMessage(100, LogLevel.Debug, "Triggering checkpoint {CheckpointId} of job {JobId} at {SourceCount} sources")]
-    public partial void Triggered(long checkpointId, string jobId, int sourceCount);
-
-    [LoggerMessage(101, LogLevel.Information, "Completed checkpoint {CheckpointId} of job {JobId} in {DurationMs:0} ms ({StateSize} bytes)")]
-    public partial void Completed(long checkpointId, string jobId, double durationMs, long stateSize);
-
-    [LoggerMessage(102, LogLevel.Warning, "Checkpoint {CheckpointId} of job {JobId} {Reason} {Detail}")]
-    public partial void Aborted(long checkpointId, string jobId, string reason, string detail);
-
-    [LoggerMessage(103, LogLevel.Debug, "Ignored acknowledgement of checkpoint {CheckpointId} from {Task}: {Result}")]
-    public partial void IgnoredAck(long checkpointId, TaskKey task, string result);
-
-    [LoggerMessage(104, LogLevel.Warning, "Could not delete {Path}")]
-    public partial void DiscardFailed(Exception exception, string path);
-
-    [LoggerMessage(105, LogLevel.Debug, "Deleted {Count} shared state files of job {JobId} that no retained checkpoint uses")]
-    public partial void SharedFilesDeleted(int count, string jobId);
-
-    [LoggerMessage(106, LogLevel.Information, "Shared state of job {JobId}: {CompleteCheckpoints} complete checkpoints in the store, {SharedFiles} files in shared/, {Swept} unreferenced ones swept")]
-    public partial void SharedStateRecovered(string jobId, int completeCheckpoints, int sharedFiles, int swept);
-
-    [LoggerMessage(107, LogLevel.Warning, "Could not read checkpoint {Path} while recovering shared state ({Problem}); shared/ is not swept")]
-    public partial void SharedStateUnreadable(string path, string problem);
-
-    [LoggerMessage(108, LogLevel.Warning, "Could not recover the shared state of job {JobId}; shared/ is not swept")]
-    public partial void SharedStateRecoveryFailed(Exception exception, string jobId);
-}

@@ -142,6 +142,49 @@ public sealed class SharedStateCoordinatorTests
         Assert.Equal(Shared("base"), await SharedFilesAsync(h));
     }
 
+    [Fact]
+    public async Task A_metadata_write_that_may_have_landed_protects_its_shared_files_and_tells_no_task_it_aborted()
+    {
+        // The write lands but its answer is lost, and the discard of chk-n fails too: chk-n is complete on storage.
+        var h = new CoordinatorHarness();
+        var store = new LandingStore(h.Memory);
+        var coordinator = new CheckpointCoordinator(DefaultSettings with { TolerableFailedCheckpoints = 5 }, store, h.Gateway, h.Clock, NullLogger.Instance);
+        coordinator.Start(Plan, 1);
+        await CompleteAsync(coordinator, h, "base");
+        store.LoseMetadataAnswers = true;
+        var id = await coordinator.TriggerAsync(CheckpointKind.Checkpoint) ?? throw new InvalidOperationException("not triggered");
+        foreach (var task in AllTasks)
+        {
+            await coordinator.ReceiveAcknowledgeAsync(task, id, await SharedAckAsync(h, task, task == Map0 ? ["base", "d2"] : []));
+        }
+
+        Assert.Equal(1, coordinator.LatestCompleted?.CheckpointId);
+        Assert.NotNull(await h.Memory.GetFileAsync(MetadataPath(id)));
+        Assert.DoesNotContain(h.Gateway.Aborts, a => a.CheckpointId == id);
+        Assert.True(coordinator.SharedState.IsProtected($"{JobId}/shared/d2"));
+
+        store.LoseMetadataAnswers = false;
+        await coordinator.StopAsync(CheckpointFailureReason.JobRestarting);
+        coordinator.Start(Plan, coordinator.NextCheckpointId);
+        await CompleteAsync(coordinator, h, "m3");
+        await CompleteAsync(coordinator, h, "m4");
+        Assert.Equal(Shared("base", "d2", "m4"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
+    public async Task A_metadata_write_that_surely_failed_aborts_and_tells_the_tasks()
+    {
+        var h = new CoordinatorHarness(DefaultSettings with { TolerableFailedCheckpoints = 5 });
+        h.Store.FailWrite = path => path.EndsWith("/_metadata", StringComparison.Ordinal) ? new IOException("the disk is full") : null;
+        var id = await h.TriggerAsync();
+        await AckAsync(h, Map0, id, "base");
+        await AckAsync(h, Map1, id);
+        await AckAsync(h, Source, id);
+
+        Assert.Equal(AllTasks.Select(t => (t, id)), h.Gateway.Aborts);
+        Assert.False(h.Coordinator.SharedState.IsProtected($"{JobId}/shared/base"));
+    }
+
     private static string[] Shared(params string[] names) => [.. names.Select(n => $"{JobId}/shared/{n}").Order(StringComparer.Ordinal)];
 
     private static Task<List<string>> SharedFilesAsync(CoordinatorHarness h) => h.FilesUnderAsync(CheckpointLayout.SharedDirectory(JobId));
@@ -183,6 +226,33 @@ public sealed class SharedStateCoordinatorTests
         var range = new KeyGroupRange(task.Subtask * 64, (task.Subtask + 1) * 64);
         var keyed = segments.Count == 0 ? null : new KeyedStateHandle(range, [new KeyGroupState(range.Start, segments)]);
         return new TaskCheckpointAck(new Dictionary<string, SubtaskStateSnapshot> { [task.VertexId] = new(task.Subtask, keyed, []) }, TimeSpan.Zero, TimeSpan.Zero);
+    }
+
+    /// <summary>Writes through to memory; with <see cref="LoseMetadataAnswers"/>, a _metadata write lands but fails, and deleting it fails.</summary>
+    private sealed class LandingStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        public bool LoseMetadataAnswers { get; set; }
+
+        public Uri Location => inner.Location;
+
+        public async Task<StoredFile> WriteAsync(string path, Func<Stream, CancellationToken, ValueTask> content, WriteMode mode, CancellationToken cancellationToken = default)
+        {
+            var written = await inner.WriteAsync(path, content, mode, cancellationToken);
+            return LoseMetadataAnswers && IsMetadata(path) ? throw new CheckpointStoreException($"no answer writing {path}") : written;
+        }
+
+        public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, offset, length, cancellationToken);
+
+        public Task<StoredFile?> GetFileAsync(string path, CancellationToken cancellationToken = default) => inner.GetFileAsync(path, cancellationToken);
+
+        public IAsyncEnumerable<StoredFile> ListFilesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListFilesAsync(directory, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListDirectoriesAsync(directory, cancellationToken);
+
+        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
+            LoseMetadataAnswers && IsMetadata(path) ? throw new CheckpointStoreException($"no answer deleting {path}") : inner.DeleteAsync(path, cancellationToken);
+
+        private static bool IsMetadata(string path) => path.EndsWith("/_metadata", StringComparison.Ordinal);
     }
 
     private static async Task<CompletedCheckpoint> RestoredCheckpointAsync(CoordinatorHarness h, long id, params string[] files)
