@@ -27,6 +27,14 @@ public sealed class WeirJobClient(IGrainFactory grains, JobRegistry jobs, WeirOp
         await grains.GetGrain<IJobMasterGrain>(jobId).StartAsync();
         return new JobHandle(jobId, grains);
     }
+
+    /// <summary>Submits a job by name (a registered job factory builds it, on every silo that runs a part of it).</summary>
+    public async Task<JobHandle> SubmitAsync(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        await grains.GetGrain<IJobMasterGrain>(spec.JobId).SubmitAsync(spec);
+        return new JobHandle(spec.JobId, grains);
+    }
 }
 
 /// <summary>How to submit a job.</summary>
@@ -45,6 +53,9 @@ public sealed class JobHandle(string jobId, IGrainFactory grains)
 
     /// <summary>Cancels the job (retention policy applies).</summary>
     public Task CancelAsync() => Master.CancelAsync();
+
+    /// <summary>Stops the job with a savepoint, cancels it, and returns its report.</summary>
+    public Task<JobReport> StopAsync() => Master.StopAsync();
 
     /// <summary>Polls until the job is finished, cancelled or failed.</summary>
     public async Task<JobStatus> WaitForTerminationAsync(CancellationToken cancellationToken = default)

@@ -35,7 +35,7 @@ public static class WeirServiceCollectionExtensions
         RejectUnsupported(options);
         services.AddSingleton(options);
         services.TryAddSingleton<JobRegistry>();
-        services.TryAddSingleton(_ => new ChannelRegistry());
+        services.TryAddSingleton(sp => new ChannelRegistry(sp.GetService<Weir.Grains.Channels.IRemoteChannelFactory>()));
         services.TryAddSingleton<ICheckpointStoreFactory, CheckpointStoreFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICheckpointStoreProvider, BlobCheckpointStoreProvider>(
             provider => new BlobCheckpointStoreProvider(provider.GetRequiredService<WeirOptions>().AzureStorage, provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())));

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Weir.Checkpointing.Configuration;
 using Weir.Hosting;
-using Weir.Hosting.Grains;
+using Weir.Hosting.Jobs;
 using Weir.Streaming.Graph;
 
 namespace Weir.Jobs;
@@ -38,10 +40,80 @@ public class JobRun(JobGraph graph)
 }
 
 /// <summary>Job parameters from the command line.</summary>
-public sealed record JobParameters(int? Parallelism = null, double? RecordsPerSecond = null, TimeSpan? FailEvery = null, int Seed = 42, int? Partitions = null);
+public sealed record JobParameters(int? Parallelism = null, double? RecordsPerSecond = null, TimeSpan? FailEvery = null, int Seed = 42, int? Partitions = null)
+{
+    /// <summary>The parameters as a job spec carries them.</summary>
+    public IReadOnlyDictionary<string, string> ToDictionary()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["seed"] = Seed.ToString(CultureInfo.InvariantCulture) };
+        if (Parallelism is { } parallelism)
+        {
+            values["parallelism"] = parallelism.ToString(CultureInfo.InvariantCulture);
+        }
 
-/// <summary>What a job's report may use.</summary>
-public sealed record JobReportContext(JobStatus Status, Weir.Checkpointing.Coordinator.CompletedCheckpoint? FinalCheckpoint, Weir.Storage.ICheckpointStore Store, CheckpointingMode Mode);
+        if (RecordsPerSecond is { } rate)
+        {
+            values["rate"] = rate.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        if (Partitions is { } partitions)
+        {
+            values["partitions"] = partitions.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (FailEvery is { } failEvery)
+        {
+            values["fail-every"] = FlinkDuration.Format(failEvery);
+        }
+
+        return values;
+    }
+
+    /// <summary>The parameters a job spec carries.</summary>
+    public static JobParameters From(IReadOnlyDictionary<string, string> values) => new(
+        values.TryGetValue("parallelism", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : null,
+        values.TryGetValue("rate", out var r) ? double.Parse(r, CultureInfo.InvariantCulture) : null,
+        values.TryGetValue("fail-every", out var f) ? FlinkDuration.Parse(f) : null,
+        values.TryGetValue("seed", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 42,
+        values.TryGetValue("partitions", out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : null);
+}
+
+/// <summary>
+/// A built-in job as a job factory, so a cluster builds it on every silo from its spec. The run
+/// this silo built last for a job id gives the report.
+/// </summary>
+public sealed class BuiltInJobFactory(BuiltInJob job) : IJobFactory
+{
+    private readonly ConcurrentDictionary<string, JobRun> _runs = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public string Name => job.Name;
+
+    /// <inheritdoc />
+    public JobGraph Build(JobSpec spec, WeirOptions options)
+    {
+        var run = job.Create(JobParameters.From(spec.Parameters), options);
+        _runs[spec.JobId] = run;
+        return run.Graph;
+    }
+
+    /// <summary>The run this silo built last for <paramref name="jobId"/>, if any (to start what goes beside its graph).</summary>
+    public JobRun? RunOf(string jobId) => _runs.GetValueOrDefault(jobId);
+
+    /// <inheritdoc />
+    public async Task<JobReport> ReportAsync(JobReportContext context)
+    {
+        var run = _runs.TryGetValue(context.Status.JobId, out var built) ? built : null;
+        if (run is null)
+        {
+            return new JobReport([], 0);
+        }
+
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        var exitCode = await run.ReportAsync(context, output);
+        return new JobReport(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), exitCode);
+    }
+}
 
 /// <summary>The built-in jobs.</summary>
 public static class JobCatalog
@@ -51,6 +123,9 @@ public static class JobCatalog
 
     /// <summary>The job named <paramref name="name"/>, or null.</summary>
     public static BuiltInJob? Find(string name) => All.FirstOrDefault(j => string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every built-in job as a job factory (register them on every silo of a cluster).</summary>
+    public static IEnumerable<IJobFactory> Factories() => All.Select(j => new BuiltInJobFactory(j));
 
     /// <summary>The list printed for an unknown job name.</summary>
     public static string Describe() => string.Join(Environment.NewLine, All.Select(j => $"  {j.Name,-20} {j.Description}"));

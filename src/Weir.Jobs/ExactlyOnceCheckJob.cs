@@ -1,5 +1,6 @@
 using Weir.Checkpointing.Configuration;
 using Weir.Hosting;
+using Weir.Hosting.Jobs;
 using Weir.Streaming.Api;
 using Weir.Streaming.Functions;
 using Weir.Streaming.Graph;

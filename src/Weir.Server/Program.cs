@@ -1,4 +1,6 @@
 using Weir.Checkpointing.Configuration;
+using Weir.Grains;
+using Weir.Jobs;
 using Weir.Server.Cli;
 using Weir.Server.Commands;
 
@@ -31,14 +33,28 @@ builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.J
     FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
 });
 
-if (arguments.Verb == "checkpoints")
+switch (arguments.Verb)
 {
-    return await CheckpointsCommand.RunAsync(arguments, builder.Configuration, Console.Out);
+    case "checkpoints":
+        return await CheckpointsCommand.RunAsync(arguments, builder.Configuration, Console.Out);
+    case "submit":
+        return await SubmitCommand.RunAsync(arguments, builder.Configuration, Console.Out);
 }
 
 try
 {
-    builder.Services.AddWeir(builder.Configuration, silo => silo.SiloName = "weir-local");
+    builder.Services.AddWeir(builder.Configuration, silo =>
+    {
+        silo.SiloName = arguments.IsClusterSilo ? $"weir-{arguments.SiloPort}" : "weir-local";
+        if (arguments.IsClusterSilo)
+        {
+            silo.Cluster.ClusterId = arguments.ClusterId;
+            silo.Cluster.MembershipDirectory = Path.GetFullPath(arguments.ClusterDirectory!);
+            silo.Cluster.SiloPort = arguments.SiloPort!.Value;
+            silo.Cluster.GatewayPort = arguments.GatewayPort;
+        }
+    });
+    builder.Services.AddBuiltInJobs();
 }
 catch (WeirConfigurationException e)
 {
@@ -46,13 +62,40 @@ catch (WeirConfigurationException e)
     return 2;
 }
 
+var spec = arguments.IsClusterSilo && arguments.JobName is null ? null : RunJobCommand.Spec(arguments, builder.Configuration);
+if (spec is null && !arguments.IsClusterSilo)
+{
+    return 2;
+}
+
 using var host = builder.Build();
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+if (spec is null)
+{
+    var silo = host.Services.GetRequiredService<IGrainLocator>().LocalSilo;
+    Console.WriteLine($"Silo {silo} joined cluster '{arguments.ClusterId}' (membership in {arguments.ClusterDirectory}); gateway on port {arguments.GatewayPort}. Ctrl+C stops it.");
+    await host.WaitForShutdownAsync();
+    return 0;
+}
+
 int exitCode;
 try
 {
-    exitCode = await new RunJobCommand(host.Services, builder.Configuration, arguments, Console.Out).RunAsync(lifetime.ApplicationStopping);
+    var command = new RunJobCommand(host.Services.GetRequiredService<IGrainFactory>(), host.Services.GetRequiredService<TimeProvider>(), arguments, Console.Out);
+    exitCode = await command.RunAsync(
+        spec,
+        handle => host.Services.GetServices<Weir.Hosting.Jobs.IJobFactory>().OfType<BuiltInJobFactory>().FirstOrDefault(f => f.Name == spec.JobName)?.RunOf(spec.JobId)?.Start(handle, host.Services.GetRequiredService<TimeProvider>()),
+        lifetime.ApplicationStopping);
 }
 catch (Exception e) when (e is Weir.Checkpointing.Metadata.CorruptCheckpointException or Weir.Checkpointing.Recovery.CheckpointMismatchException or Weir.Storage.CheckpointStoreException or ArgumentException)
 {

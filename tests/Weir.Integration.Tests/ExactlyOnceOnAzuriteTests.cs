@@ -1,5 +1,6 @@
 using Weir.Checkpointing.Recovery;
 using Weir.Hosting.Grains;
+using Weir.Hosting.Jobs;
 using Weir.Jobs;
 using Weir.Storage;
 using Weir.Storage.Tests.AzureBlob;

@@ -2,6 +2,7 @@ using Weir.Checkpointing.Configuration;
 using Weir.Checkpointing.Coordinator;
 using Weir.Checkpointing.Metadata;
 using Weir.Grains;
+using Weir.Grains.Invocation;
 using Weir.Streaming.Tasks;
 
 namespace Weir.Hosting.Grains;
@@ -14,6 +15,13 @@ public interface IJobMasterGrain : IGrainWithStringKey
 {
     /// <summary>Starts the job registered under this id in the silo's <see cref="Jobs.JobRegistry"/>.</summary>
     Task StartAsync();
+
+    /// <summary>Builds the job from its spec with a registered job factory (on every silo that runs a part of it) and starts it; the spec is persisted so the job survives the loss of this grain's silo.</summary>
+    Task SubmitAsync(Jobs.JobSpec spec);
+
+    /// <summary>Stops the job with a savepoint (Flink's stop-with-savepoint), cancels it, and returns its job factory's report.</summary>
+    [ResponseTimeout(600)]
+    Task<Jobs.JobReport> StopAsync();
 
     /// <summary>Cancels the job, applying the checkpoint retention policy.</summary>
     Task CancelAsync();
@@ -71,8 +79,8 @@ public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
 /// <summary>One subtask of a job (key: <c>job/vertex/index</c>): runs a <see cref="StreamTask"/> on the mailbox model.</summary>
 public interface ISubtaskGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the subtask for an attempt: wires channels, restores state, opens operators, starts processing.</summary>
-    Task DeployAsync(TaskDeployment deployment);
+    /// <summary>Starts the subtask for an attempt: wires channels (local, or to the silos <paramref name="placement"/> names), restores state, opens operators, starts processing.</summary>
+    Task DeployAsync(TaskDeployment deployment, TaskPlacement placement);
 
     /// <summary>Source subtasks: take a checkpoint and emit its barrier.</summary>
     Task TriggerCheckpointAsync(int attempt, long checkpointId, DateTimeOffset timestamp, CheckpointKind kind);
@@ -92,6 +100,20 @@ public interface ISubtaskGrain : IGrainWithStringKey
 
 /// <summary>What the coordinator needs for an attempt; <paramref name="Lease"/> null for <see cref="CoordinatorLeaseSettings.Default"/>.</summary>
 public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, long FirstCheckpointId, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory, CoordinatorLeaseSettings? Lease = null);
+
+/// <summary>
+/// Where the job master placed an attempt's subtasks: the silo of each (by <c>vertex#index</c>),
+/// decided once for the attempt so that both ends of every channel agree whether it crosses
+/// silos. Empty means every subtask on one silo.
+/// </summary>
+public sealed record TaskPlacement(IReadOnlyDictionary<string, string> Silos)
+{
+    /// <summary>Everything on this silo.</summary>
+    public static readonly TaskPlacement Local = new(new Dictionary<string, string>());
+
+    /// <summary>The silo of <paramref name="task"/>, or null if it runs where the caller does.</summary>
+    public SiloAddress? SiloOf(TaskKey task) => Silos.TryGetValue(task.ToString(), out var silo) ? SiloAddress.Parse(silo) : null;
+}
 
 /// <summary>A subtask's figures.</summary>
 public sealed record SubtaskMetrics(TaskKey Task, int Attempt, TaskState State, long RecordsIn, long RecordsOut);

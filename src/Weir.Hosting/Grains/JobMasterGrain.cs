@@ -30,6 +30,8 @@ internal sealed partial class JobMasterGrain(
     JobRegistry jobs,
     ChannelRegistry channels,
     ICheckpointStoreFactory stores,
+    IGrainLocator locator,
+    ILocalSiloDetails silo,
     ILogger<JobMasterGrain> logger) : Grain, IJobMasterGrain
 {
     private JobSubmission? _job;
@@ -42,6 +44,7 @@ internal sealed partial class JobMasterGrain(
     private (CompletedCheckpoint Checkpoint, string StoreRoot)? _initialRestore;
     private long? _restoredCheckpointId;
     private HashSet<TaskKey> _finished = [];
+    private CheckpointStats? _lastStats;
 
     private string JobId => GetPrimaryKeyString();
 
@@ -51,6 +54,59 @@ internal sealed partial class JobMasterGrain(
 
     private ICheckpointCoordinatorGrain Coordinator => GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(JobId);
 
+    /// <summary>
+    /// A job master activated in a cluster while its job's record says the job runs took over from
+    /// one whose silo died: it cancels what is left of the recorded attempt and restarts the job
+    /// from its latest complete checkpoint. A single silo has no one to take over from: a record
+    /// left running there belongs to a process that is gone, and the job runs again when submitted
+    /// (with <c>--restore latest</c> to continue from its checkpoints).
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (silo.ClusterId is null)
+        {
+            return;
+        }
+
+        var persisted = await JobSpecStore.LoadAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), JobId, cancellationToken);
+        if (persisted is not { Running: true })
+        {
+            return;
+        }
+
+        _job = jobs.Register(persisted.Spec);
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        _restartStrategy = RestartStrategies.Create(Options.RestartStrategy, TimeProvider, new Random(JobId.GetHashCode(StringComparison.Ordinal)));
+        _attempt = persisted.Attempt;
+        _state = JobState.Restarting;
+        _failureCause = $"the job master of attempt {persisted.Attempt} was lost (its silo left the cluster)";
+        Log.TakingOver(logger, JobId, persisted.Attempt);
+        RegisterGrainTimer(
+            async _ =>
+            {
+                await CancelAttemptAsync();
+                await RestartAsync();
+            },
+            TimeSpan.Zero,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    public Task SubmitAsync(JobSpec spec)
+    {
+        if (spec.JobId != JobId)
+        {
+            throw new ArgumentException($"Spec of job '{spec.JobId}' was sent to the job master of '{JobId}'.", nameof(spec));
+        }
+
+        if (JobId.Contains('/') || JobId.Length == 0)
+        {
+            throw new ArgumentException($"Job id '{JobId}' is not valid: it must be non-empty and must not contain '/'.", nameof(spec));
+        }
+
+        jobs.Register(spec);
+        return StartAsync();
+    }
+
     public async Task StartAsync()
     {
         if (_state is JobState.Running or JobState.Restarting)
@@ -58,7 +114,7 @@ internal sealed partial class JobMasterGrain(
             throw new InvalidOperationException($"Job '{JobId}' is already running (it is {_state}); cancel it before submitting it again.");
         }
 
-        _job = jobs.Get(JobId);
+        _job = await jobs.GetAsync(JobId);
         _restarts = 0;
         _failureCause = null;
         _restoredCheckpointId = null;
@@ -76,7 +132,10 @@ internal sealed partial class JobMasterGrain(
 
         var existing = await CheckpointLocator.ListCheckpointIdsAsync(store, JobId);
         _firstCheckpointId = Math.Max(existing.Count == 0 ? 1 : existing[0] + 1, (_initialRestore?.Checkpoint.CheckpointId ?? 0) + 1);
-        await DeployAttemptAsync(0, _initialRestore);
+        // Attempt numbers name channels across the cluster: a job run by name continues the numbering
+        // of its earlier runs, so nothing left of them (on any silo) meets the new one.
+        var firstAttempt = _job.Spec is null ? 0 : ((await JobSpecStore.LoadAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), JobId))?.Attempt + 1 ?? 0);
+        await DeployAttemptAsync(firstAttempt, _initialRestore);
     }
 
     public async Task CancelAsync()
@@ -89,7 +148,62 @@ internal sealed partial class JobMasterGrain(
         _state = JobState.Canceled;
         await CancelAttemptAsync();
         await Coordinator.OnJobTerminatedAsync(DiscardOn(JobState.Canceled));
-        Log.Ended(logger, JobId, _state, string.Empty);
+        await EndedAsync(string.Empty);
+    }
+
+    public async Task<JobReport> StopAsync()
+    {
+        var final = _state == JobState.Running ? await StopWithSavepointAsync() : null;
+        await CancelAsync();
+        final ??= await CheckpointLocator.FindLatestAsync(stores.Open(Options.Checkpointing.Directory), JobId);
+        var status = await GetStatusAsync();
+        if (_job?.Spec is not { } spec)
+        {
+            return new JobReport([], status.State == JobState.Failed ? 1 : 0);
+        }
+
+        var report = await jobs.Factory(spec.JobName).ReportAsync(new JobReportContext(status, final, stores.Open(Options.Checkpointing.Directory), Options.Checkpointing.Mode));
+        return status.State == JobState.Failed ? report with { ExitCode = Math.Max(1, report.ExitCode) } : report;
+    }
+
+    /// <summary>
+    /// Takes a savepoint (never discarded by retention) and waits for it; one aborted (a subtask
+    /// failed meanwhile) is retried. Null if none completed within a minute.
+    /// </summary>
+    private async Task<CompletedCheckpoint?> StopWithSavepointAsync()
+    {
+        if (!Options.Checkpointing.IsEnabled)
+        {
+            return null;
+        }
+
+        var deadline = TimeProvider.GetUtcNow() + TimeSpan.FromMinutes(1);
+        while (TimeProvider.GetUtcNow() < deadline)
+        {
+            var failedBefore = (await Coordinator.GetStatsAsync()).Failed;
+            if (await Coordinator.TriggerAsync(CheckpointKind.Savepoint) is not { } id)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider);
+                continue;
+            }
+
+            while (TimeProvider.GetUtcNow() < deadline)
+            {
+                if (await Coordinator.GetLatestCompletedAsync() is { } latest && latest.CheckpointId >= id)
+                {
+                    return latest;
+                }
+
+                if ((await Coordinator.GetStatsAsync()).Failed > failedBefore)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider);
+            }
+        }
+
+        return null;
     }
 
     public async Task<JobStatus> GetStatusAsync()
@@ -97,8 +211,19 @@ internal sealed partial class JobMasterGrain(
         long sourceRecords = 0, recordsIn = 0;
         if (_job is not null && _state is JobState.Running or JobState.Restarting)
         {
-            var metrics = await Task.WhenAll(Graph.Tasks().Select(t => Subtask(t).GetMetricsAsync()));
-            foreach (var m in metrics.Where(m => m.Attempt == _attempt))
+            // A subtask on a silo that just died has no figures: the status leaves it out.
+            var metrics = await Task.WhenAll(Graph.Tasks().Select(async t =>
+            {
+                try
+                {
+                    return await Subtask(t).GetMetricsAsync();
+                }
+                catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+                {
+                    return null;
+                }
+            }));
+            foreach (var m in metrics.OfType<SubtaskMetrics>().Where(m => m.Attempt == _attempt))
             {
                 if (Graph.Vertex(m.Task.VertexId).IsSource)
                 {
@@ -111,7 +236,17 @@ internal sealed partial class JobMasterGrain(
             }
         }
 
-        var checkpoints = await Coordinator.GetStatsAsync();
+        CheckpointStats checkpoints;
+        try
+        {
+            checkpoints = _lastStats = await Coordinator.GetStatsAsync();
+        }
+        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        {
+            // The coordinator's silo just died; it comes back (empty) with the next attempt.
+            checkpoints = _lastStats ?? new CheckpointStatistics().Snapshot();
+        }
+
         return new JobStatus(JobId, _job?.Graph.Name ?? JobId, _state, _attempt, _restarts, sourceRecords, recordsIn, checkpoints, _failureCause, _restoredCheckpointId);
     }
 
@@ -141,7 +276,7 @@ internal sealed partial class JobMasterGrain(
         _state = JobState.Finished;
         await CancelAttemptAsync();
         await Coordinator.OnJobTerminatedAsync(DiscardOn(JobState.Finished));
-        Log.Ended(logger, JobId, _state, string.Empty);
+        await EndedAsync(string.Empty);
     }
 
     public Task FailJobAsync(string reason) => _state == JobState.Running ? FailoverAsync(reason) : Task.CompletedTask;
@@ -158,7 +293,17 @@ internal sealed partial class JobMasterGrain(
         _failureCause = reason;
         await CancelAttemptAsync();
         await Coordinator.OnJobTerminatedAsync(discardRetained: false);
-        Log.Ended(logger, JobId, _state, reason);
+        await EndedAsync(reason);
+    }
+
+    /// <summary>Logs the end, and records it so no job master takes this job over again.</summary>
+    private async Task EndedAsync(string cause)
+    {
+        Log.Ended(logger, JobId, _state, cause);
+        if (_job?.Spec is { } spec)
+        {
+            await JobSpecStore.SaveAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), new PersistedJob(spec, Running: false, _attempt));
+        }
     }
 
     private bool IsTerminal => _state is JobState.Finished or JobState.Canceled or JobState.Failed;
@@ -177,7 +322,7 @@ internal sealed partial class JobMasterGrain(
                 ? $"{cause} (not restarted: restarting cannot fix it)"
                 : $"{_restartStrategy.GiveUpReason ?? "the restart strategy gave up"}; last failure: {cause}";
             await Coordinator.OnJobTerminatedAsync(DiscardOn(JobState.Failed));
-            Log.Ended(logger, JobId, _state, _failureCause);
+            await EndedAsync(_failureCause);
             return;
         }
 
@@ -191,7 +336,12 @@ internal sealed partial class JobMasterGrain(
             return;
         }
 
-        var latest = await Coordinator.GetLatestCompletedAsync();
+        // A coordinator that moved with a lost silo remembers nothing: the store does.
+        var store = stores.Open(Options.Checkpointing.Directory);
+        var latest = await Coordinator.GetLatestCompletedAsync()
+            ?? await CheckpointLocator.FindLatestAsync(store, JobId, (file, error) => Log.SkippedCorrupt(logger, file, error.Message));
+        var existing = await CheckpointLocator.ListCheckpointIdsAsync(store, JobId);
+        _firstCheckpointId = Math.Max(_firstCheckpointId, existing.Count == 0 ? 1 : existing[0] + 1);
         _restarts++;
         (CompletedCheckpoint, string)? restore = latest is null ? null
             : _initialRestore is { } initial && initial.Checkpoint.CheckpointId == latest.CheckpointId && initial.Checkpoint.MetadataPath == latest.MetadataPath ? initial
@@ -220,7 +370,22 @@ internal sealed partial class JobMasterGrain(
             restoreLocation,
             taskOptions) { Changelog = changelog }));
 
-        await Task.WhenAll(deployments.Select(d => Subtask(new TaskKey(d.VertexId, d.SubtaskIndex)).DeployAsync(d)));
+        if (_job!.Spec is { } spec)
+        {
+            await JobSpecStore.SaveAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), new PersistedJob(spec, Running: true, attempt));
+        }
+
+        var placement = Place();
+        try
+        {
+            await Task.WhenAll(deployments.Select(d => Subtask(new TaskKey(d.VertexId, d.SubtaskIndex)).DeployAsync(d, placement)));
+        }
+        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        {
+            // A silo of the placement is gone (the cluster has not noticed yet): this attempt fails like any other.
+            await FailoverAsync($"deploying attempt {attempt} failed: {e.Message}");
+            return;
+        }
 
         var plan = new CoordinatorPlan(
             JobId,
@@ -236,7 +401,16 @@ internal sealed partial class JobMasterGrain(
             Options.Checkpointing.TolerableFailedCheckpoints,
             Options.Checkpointing.NumRetained);
         var lease = CoordinatorLeaseSettings.Default with { AcquireTimeout = Options.Checkpointing.LeaseAcquireTimeout };
-        await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
+        try
+        {
+            await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint ?? checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
+        }
+        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        {
+            await FailoverAsync($"starting the checkpoint coordinator of attempt {attempt} failed: {e.Message}");
+            return;
+        }
+
         Log.Deployed(logger, JobId, attempt, Graph.Tasks().Count(), checkpoint?.CheckpointId);
     }
 
@@ -253,6 +427,10 @@ internal sealed partial class JobMasterGrain(
         return new ChangelogOptions(Options.State.PeriodicMaterializeInterval, Options.State.MaxDeltaChainLength, owned);
     }
 
+    /// <summary>Where each subtask of the attempt will run: decided here, once, so both ends of every channel agree.</summary>
+    private TaskPlacement Place() =>
+        new(Graph.Tasks().ToDictionary(t => t.ToString(), t => locator.OwnerOf(Subtask(t).GetGrainId()).ToString(), StringComparer.Ordinal));
+
     private IReadOnlyDictionary<string, OperatorRestoreState> RestoreStateOf(CheckpointMetadata metadata, JobVertex vertex, int index)
     {
         // Operators the checkpoint does not know start without state, as new operators do.
@@ -262,12 +440,24 @@ internal sealed partial class JobMasterGrain(
             .ToDictionary(uid => uid, uid => StateAssignment.Assign(byUid[uid], vertex.Parallelism, vertex.MaxParallelism, index), StringComparer.Ordinal);
     }
 
+    /// <summary>Stops the coordinator and every subtask of the current attempt; those on a silo that is gone are gone already.</summary>
     private async Task CancelAttemptAsync()
     {
-        await Coordinator.StopAsync(_state == JobState.Restarting ? CheckpointFailureReason.JobRestarting : CheckpointFailureReason.JobStopping);
+        await Tolerate(Coordinator.StopAsync(_state == JobState.Restarting ? CheckpointFailureReason.JobRestarting : CheckpointFailureReason.JobStopping));
         var attempt = _attempt;
-        await Task.WhenAll(Graph.Tasks().Select(t => Subtask(t).CancelAsync(attempt)));
+        await Task.WhenAll(Graph.Tasks().Select(t => Tolerate(Subtask(t).CancelAsync(attempt))));
         channels.RemoveAttempt(JobId, attempt);
+    }
+
+    private static async Task Tolerate(Task call)
+    {
+        try
+        {
+            await call;
+        }
+        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        {
+        }
     }
 
     private async Task<(CompletedCheckpoint Checkpoint, string StoreRoot)?> ResolveRestoreAsync(ICheckpointStore store)
@@ -323,6 +513,9 @@ internal sealed partial class JobMasterGrain(
 
         [LoggerMessage(204, LogLevel.Information, "Job {JobId} restores from checkpoint {CheckpointId} in {StoreRoot}")]
         public static partial void Restoring(ILogger logger, string jobId, long checkpointId, string storeRoot);
+
+        [LoggerMessage(206, LogLevel.Warning, "Job {JobId}: taking over after the job master of attempt {Attempt} was lost; restarting from the latest checkpoint")]
+        public static partial void TakingOver(ILogger logger, string jobId, int attempt);
 
         [LoggerMessage(205, LogLevel.Warning, "Job {JobId}: --restore latest found no complete checkpoint in {Store}; starting without state")]
         public static partial void NothingToRestore(ILogger logger, string jobId, string store);

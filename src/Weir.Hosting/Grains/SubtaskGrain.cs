@@ -20,6 +20,7 @@ internal sealed partial class SubtaskGrain(
     JobRegistry jobs,
     ChannelRegistry channels,
     ICheckpointStoreFactory stores,
+    IGrainLocator locator,
     ILogger<SubtaskGrain> logger) : Grain, ISubtaskGrain, ITaskHost
 {
     private StreamTask? _task;
@@ -31,23 +32,40 @@ internal sealed partial class SubtaskGrain(
 
     TimeProvider ITaskHost.Clock => TimeProvider;
 
-    public async Task DeployAsync(TaskDeployment deployment)
+    public async Task DeployAsync(TaskDeployment deployment, TaskPlacement placement)
     {
         StopCurrent();
         _deployment = deployment;
         _context = SynchronizationContext.Current;
-        var submission = jobs.Get(deployment.JobId);
+        var submission = await jobs.GetAsync(deployment.JobId);
         var graph = submission.Graph;
         var vertex = graph.Vertex(deployment.VertexId);
         var index = deployment.SubtaskIndex;
+        bool IsRemote(SiloAddress? silo) => silo is not null && !silo.Equals(locator.LocalSilo);
 
         var inputs = vertex.Inputs
             .SelectMany(edge => edge.SourcesOf(index).Select(from =>
-                new InputBinding(channels.Input(new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, from, index)), edge.TargetInput)))
+            {
+                var key = new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, from, index);
+                var channel = IsRemote(placement.SiloOf(new TaskKey(edge.Source.Id, from))) ? channels.RemoteInput(key, edge.CreateCodec()) : channels.Input(key);
+                if (channel is IFaultingChannel faulting)
+                {
+                    // The producer's silo is gone: the attempt cannot go on.
+                    faulting.SetFaultListener(exception => ((ITaskHost)this).Post(() => FailFromChannel(deployment.Attempt, exception)));
+                }
+
+                return new InputBinding(channel, edge.TargetInput);
+            }))
             .ToArray();
         var outputs = vertex.Outputs.ToDictionary(
             edge => edge.Id,
-            edge => edge.TargetsOf(index).Select(to => channels.Output(new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, index, to))).ToArray());
+            edge => edge.TargetsOf(index).Select(to =>
+            {
+                var key = new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, index, to);
+                return placement.SiloOf(new TaskKey(edge.Target.Id, to)) is { } consumer && IsRemote(consumer)
+                    ? channels.RemoteOutput(key, consumer, edge.CreateCodec())
+                    : channels.Output(key);
+            }).ToArray());
 
         var store = stores.Open(submission.Options.Checkpointing.Directory);
         var restoreStore = deployment.RestoreLocation is { } location ? stores.Open(location) : store;
@@ -67,6 +85,7 @@ internal sealed partial class SubtaskGrain(
 
         _mailbox = new MailboxProcessor(this, () => task.RunDefaultAction() ? DefaultActionResult.MoreAvailable : DefaultActionResult.Suspend);
         _mailbox.Resume();
+        Log.Deployed(logger, task.Name, deployment.JobId, deployment.Attempt);
     }
 
     public Task TriggerCheckpointAsync(int attempt, long checkpointId, DateTimeOffset timestamp, CheckpointKind kind)
@@ -99,6 +118,8 @@ internal sealed partial class SubtaskGrain(
             DeactivateOnIdle();
         }
 
+        // The attempt's channels on this silo go with it (the job master's silo drops its own).
+        channels.RemoveAttempt(GetPrimaryKeyString()[..GetPrimaryKeyString().IndexOf('/')], attempt);
         return Task.CompletedTask;
     }
 
@@ -162,6 +183,17 @@ internal sealed partial class SubtaskGrain(
 
     private StreamTask? Current(int attempt) => _deployment?.Attempt == attempt ? _task : null;
 
+    private void FailFromChannel(int attempt, Exception exception)
+    {
+        if (Current(attempt) is null)
+        {
+            return;
+        }
+
+        StopCurrent();
+        ((ITaskHost)this).ReportFailure(exception);
+    }
+
     private void StopCurrent()
     {
         _mailbox?.Stop();
@@ -184,6 +216,9 @@ internal sealed partial class SubtaskGrain(
 
         [LoggerMessage(301, LogLevel.Warning, "Deploying subtask {Task} failed")]
         public static partial void DeployFailed(ILogger logger, Exception exception, string task);
+
+        [LoggerMessage(303, LogLevel.Information, "Subtask {Task} of job {JobId} attempt {Attempt} deployed on this silo")]
+        public static partial void Deployed(ILogger logger, string task, string jobId, int attempt);
 
         [LoggerMessage(302, LogLevel.Warning, "Could not {What} from subtask {Task}")]
         public static partial void CallFailed(ILogger logger, Exception exception, string what, string task);

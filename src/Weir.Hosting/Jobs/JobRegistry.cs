@@ -1,26 +1,59 @@
 using System.Collections.Concurrent;
 using Weir.Checkpointing.Configuration;
+using Weir.Hosting.Storage;
 using Weir.Streaming.Graph;
 
 namespace Weir.Hosting.Jobs;
 
-/// <summary>A job as submitted: its graph, its options, and where to restore from.</summary>
-public sealed record JobSubmission(string JobId, JobGraph Graph, WeirOptions Options, string? RestorePath);
+/// <summary>A job as submitted: its graph, its options, where to restore from, and its spec if it was submitted by name.</summary>
+public sealed record JobSubmission(string JobId, JobGraph Graph, WeirOptions Options, string? RestorePath, JobSpec? Spec = null);
 
 /// <summary>
-/// The silo's submitted jobs by id. Job graphs hold user code (delegates), so they are handed to
-/// the job's grains by reference through this registry rather than inside grain calls.
+/// The silo's jobs by id. A job submitted here as a graph is handed to its grains by reference;
+/// a job submitted by name anywhere in the cluster is built here from its spec (persisted by its
+/// job master under the checkpoint directory) with the job factory of that name.
 /// </summary>
-public sealed class JobRegistry
+public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointStoreFactory stores, WeirOptions defaults)
 {
     private readonly ConcurrentDictionary<string, JobSubmission> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IJobFactory> _factories = factories.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The silo's default options (the cluster's configuration).</summary>
+    public WeirOptions Defaults => defaults;
+
+    /// <summary>The registered job factories' names.</summary>
+    public IReadOnlyCollection<string> FactoryNames => _factories.Keys;
 
     /// <summary>Registers a submission, replacing an earlier one with the same id.</summary>
     public void Register(JobSubmission submission) => _jobs[submission.JobId] = submission;
 
-    /// <summary>The submission of <paramref name="jobId"/>.</summary>
-    /// <exception cref="InvalidOperationException">No job with that id was submitted to this silo.</exception>
-    public JobSubmission Get(string jobId) => _jobs.TryGetValue(jobId, out var job)
-        ? job
-        : throw new InvalidOperationException($"No job '{jobId}' was submitted to this silo.");
+    /// <summary>Builds and registers a job from its spec.</summary>
+    /// <exception cref="ArgumentException">No job factory has the spec's name; the message lists the ones there are.</exception>
+    public JobSubmission Register(JobSpec spec)
+    {
+        var options = spec.Apply(defaults);
+        var submission = new JobSubmission(spec.JobId, Factory(spec.JobName).Build(spec, options), options, spec.RestorePath, spec);
+        Register(submission);
+        return submission;
+    }
+
+    /// <summary>The factory of <paramref name="jobName"/>.</summary>
+    /// <exception cref="ArgumentException">There is none; the message lists the registered names.</exception>
+    public IJobFactory Factory(string jobName) => _factories.TryGetValue(jobName, out var factory)
+        ? factory
+        : throw new ArgumentException($"No job named '{jobName}' is registered on this silo (registered: {(_factories.Count == 0 ? "none" : string.Join(", ", _factories.Keys.Order()))}).", nameof(jobName));
+
+    /// <summary>The submission of <paramref name="jobId"/>, built from its persisted spec if this silo has not seen it.</summary>
+    /// <exception cref="InvalidOperationException">No job with that id is known here or in the checkpoint directory.</exception>
+    public async Task<JobSubmission> GetAsync(string jobId)
+    {
+        if (_jobs.TryGetValue(jobId, out var job))
+        {
+            return job;
+        }
+
+        var spec = await JobSpecStore.LoadAsync(stores.Open(defaults.Checkpointing.Directory), jobId)
+            ?? throw new InvalidOperationException($"No job '{jobId}' was submitted to this silo, and {defaults.Checkpointing.Directory}/{jobId} holds no job spec.");
+        return Register(spec.Spec);
+    }
 }

@@ -16,7 +16,7 @@ internal sealed record ServerArguments
 
     public string? Path { get; init; }
 
-    public string JobName { get; init; } = "wordcount";
+    public string? JobName { get; init; }
 
     public string? JobId { get; init; }
 
@@ -38,10 +38,29 @@ internal sealed record ServerArguments
 
     public bool Help { get; init; }
 
+    /// <summary>The <c>--Weir:key=value</c> overrides, passed on to a cluster with a submitted job.</summary>
+    public IReadOnlyList<(string Key, string Value)> Settings { get; init; } = [];
+
+    public string? ClusterDirectory { get; init; }
+
+    public string ClusterId { get; init; } = "weir";
+
+    public int? SiloPort { get; init; }
+
+    public int? GatewayPort { get; init; }
+
+    public IReadOnlyList<string> Gateways { get; init; } = [];
+
+    /// <summary>True when this process joins a cluster as a silo.</summary>
+    public bool IsClusterSilo => ClusterDirectory is not null;
+
     public const string Usage = """
         Usage:
           Weir.Server [--job <name>] [--run-for <duration>] [--restore <path>|latest] [--parallelism <p>]
                       [--rate <records/s>] [--fail-every <duration>] [--job-id <id>] [--seed <n>] [--Weir:<key>=<value> ...]
+          Weir.Server --cluster-dir <dir> --silo-port <p> --gateway-port <g> [--cluster-id <id>]
+                      (a silo joining the cluster whose membership table is in <dir>; runs until Ctrl+C)
+          Weir.Server submit --gateway <host:port> --job <name> [--parallelism <p>] [--run-for <duration>] [--Weir:<key>=<value> ...]
           Weir.Server checkpoints list --dir <dir or URI>
           Weir.Server checkpoints inspect <chk-n directory or _metadata>
 
@@ -54,14 +73,16 @@ internal sealed record ServerArguments
     {
         var result = new ServerArguments();
         var positional = new List<string>();
+        var settings = new List<(string, string)>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (arg.StartsWith("--Weir:", StringComparison.OrdinalIgnoreCase) || arg.StartsWith("--Logging:", StringComparison.OrdinalIgnoreCase))
             {
-                if (!arg.Contains('=') && i + 1 < args.Count)
+                var setting = arg.Contains('=') ? arg[2..] : i + 1 < args.Count ? $"{arg[2..]}={args[++i]}" : arg[2..];
+                if (arg.StartsWith("--Weir:", StringComparison.OrdinalIgnoreCase) && setting.IndexOf('=') is var separator and > 0)
                 {
-                    i++;
+                    settings.Add((setting["Weir:".Length..separator], setting[(separator + 1)..]));
                 }
 
                 continue;
@@ -101,16 +122,37 @@ internal sealed record ServerArguments
                 "rate" => result with { Rate = Positive(name, Value()) },
                 "seed" => result with { Seed = Integer(name, Value(), min: int.MinValue) },
                 "dir" => result with { Directory = Value() },
+                "cluster-dir" => result with { ClusterDirectory = Value() },
+                "cluster-id" => result with { ClusterId = Value() },
+                "silo-port" => result with { SiloPort = Integer(name, Value(), min: 0) },
+                "gateway-port" => result with { GatewayPort = Integer(name, Value(), min: 0) },
+                "gateway" => result with { Gateways = [.. result.Gateways, Value()] },
                 "help" or "h" => result with { Help = true },
                 _ => throw new ArgumentException($"Unknown option --{name}. Configuration keys go as --Weir:<key>=<value>."),
             };
+        }
+
+        result = result with { Settings = settings };
+        if (positional is ["submit", ..])
+        {
+            if (result.Gateways.Count == 0)
+            {
+                throw new ArgumentException("'submit' needs --gateway <host:port> of a silo's gateway.");
+            }
+
+            return result with { Verb = "submit" };
+        }
+
+        if (result.IsClusterSilo && (result.SiloPort is null || result.GatewayPort is null))
+        {
+            throw new ArgumentException("A cluster silo needs --silo-port <p> and --gateway-port <g> with --cluster-dir <dir>.");
         }
 
         if (positional.Count > 0)
         {
             if (positional[0] != "checkpoints")
             {
-                throw new ArgumentException($"Unknown command '{positional[0]}': the commands are 'checkpoints list' and 'checkpoints inspect' (or none, to run a job).");
+                throw new ArgumentException($"Unknown command '{positional[0]}': the commands are 'submit', 'checkpoints list' and 'checkpoints inspect' (or none, to run a job or a cluster silo).");
             }
 
             if (positional.Count < 2 || positional[1] is not ("list" or "inspect"))

@@ -1,73 +1,67 @@
 using System.Globalization;
 using Weir.Checkpointing.Configuration;
-using Weir.Checkpointing.Coordinator;
-using Weir.Checkpointing.Metadata;
 using Weir.Grains;
 using Weir.Hosting;
 using Weir.Hosting.Grains;
-using Weir.Hosting.Storage;
+using Weir.Hosting.Jobs;
 using Weir.Jobs;
 using Weir.Server.Cli;
 
 namespace Weir.Server.Commands;
 
 /// <summary>
-/// Runs a built-in job on this silo: submits it, prints progress once a second, and when
-/// <c>--run-for</c> elapses (or on Ctrl+C) takes a final checkpoint, cancels the job (the
-/// retention policy applies) and prints the job's report.
+/// Runs a built-in job, on this silo or (for <c>submit</c>) on a cluster through a grain client:
+/// submits it by name, prints progress once a second, and when <c>--run-for</c> elapses (or on
+/// Ctrl+C) stops it with a savepoint, cancels it (the retention policy applies) and prints the
+/// job's report. Returns the exit code: the report's, or 1 if the job failed.
 /// </summary>
-internal sealed class RunJobCommand(IServiceProvider services, IConfiguration configuration, ServerArguments arguments, TextWriter output)
+internal sealed class RunJobCommand(IGrainFactory grains, TimeProvider clock, ServerArguments arguments, TextWriter output)
 {
-    public async Task<int> RunAsync(CancellationToken stopping)
+    /// <summary>The spec of the job the arguments name, with its default settings where the configuration sets none; null (and the job list printed) for an unknown name.</summary>
+    public static JobSpec? Spec(ServerArguments arguments, IConfiguration configuration)
     {
-        var job = JobCatalog.Find(arguments.JobName);
-        if (job is null)
+        var name = arguments.JobName ?? "wordcount";
+        if (JobCatalog.Find(name) is not { } job)
         {
-            await Console.Error.WriteLineAsync($"Unknown job '{arguments.JobName}'. The built-in jobs are:{Environment.NewLine}{JobCatalog.Describe()}");
-            return 2;
+            Console.Error.WriteLine($"Unknown job '{name}'. The built-in jobs are:{Environment.NewLine}{JobCatalog.Describe()}");
+            return null;
         }
 
         var parameters = new JobParameters(arguments.Parallelism, arguments.Rate, arguments.FailEvery, arguments.Seed, arguments.Partitions);
-        var options = WithJobDefaults(services.GetRequiredService<WeirOptions>(), job.DefaultSettings(parameters));
-        var run = job.Create(parameters, options);
-        var client = services.GetRequiredService<WeirJobClient>();
-        var clock = services.GetRequiredService<TimeProvider>();
-        var handle = await client.SubmitAsync(run.Graph, new JobSubmitOptions(arguments.JobId, options, arguments.Restore));
-        await output.WriteLineAsync($"Submitted job '{handle.JobId}': {run.Graph}");
-        await output.WriteLineAsync($"Checkpoints: {(options.Checkpointing.Interval is { } i ? $"every {FlinkDuration.Format(i)}, {options.Checkpointing.Mode}" : "disabled")}, in {options.Checkpointing.Directory}/{handle.JobId}");
+        var settings = job.DefaultSettings(parameters)
+            .Where(d => configuration[$"{WeirOptions.SectionName}:{d.Key}"] is null)
+            .Concat(arguments.Settings)
+            .Select(d => KeyValuePair.Create(d.Key, d.Value))
+            .ToArray();
+        return new JobSpec(arguments.JobId ?? job.Name, job.Name, parameters.ToDictionary(), settings, arguments.Restore);
+    }
 
-        var attachment = run.Start(handle, clock);
-        var status = await FollowAsync(handle, clock, stopping);
+    /// <summary>Submits and follows the job; <paramref name="attach"/> starts what runs beside it in this process (failure injection).</summary>
+    public async Task<int> RunAsync(JobSpec spec, Func<JobHandle, IAsyncDisposable?>? attach, CancellationToken stopping)
+    {
+        await grains.GetGrain<IJobMasterGrain>(spec.JobId).SubmitAsync(spec);
+        var handle = new JobHandle(spec.JobId, grains);
+        await output.WriteLineAsync($"Submitted job '{handle.JobId}' ({spec.JobName}).");
+
+        var attachment = attach?.Invoke(handle);
+        var status = await FollowAsync(handle, stopping);
         if (attachment is not null)
         {
             await attachment.DisposeAsync();
         }
 
-        CompletedCheckpoint? final = null;
-        if (!status.IsTerminal)
-        {
-            final = await StopWithCheckpointAsync(handle, options, stopping);
-            await handle.CancelAsync();
-            status = await handle.GetStatusAsync();
-        }
-        else
-        {
-            final = await services.GetRequiredService<IGrainFactory>().GetGrain<ICheckpointCoordinatorGrain>(handle.JobId).GetLatestCompletedAsync();
-        }
-
+        var report = await Retry(handle.StopAsync);
+        status = await Retry(handle.GetStatusAsync);
         await output.WriteLineAsync($"Job '{handle.JobId}' {status.State}{(status.State == JobState.Failed && status.FailureCause is { } cause ? ": " + cause : string.Empty)}; checkpoints completed: {status.Checkpoints.Completed}, failed: {status.Checkpoints.Failed}, restarts: {status.Restarts}.");
-        var store = services.GetRequiredService<ICheckpointStoreFactory>().Open(options.Checkpointing.Directory);
-        var exitCode = await run.ReportAsync(new JobReportContext(status, final, store, options.Checkpointing.Mode), output);
-        return status.State == JobState.Failed ? Math.Max(exitCode, 1) : exitCode;
+        foreach (var line in report.Lines)
+        {
+            await output.WriteLineAsync(line);
+        }
+
+        return report.ExitCode;
     }
 
-    private WeirOptions WithJobDefaults(WeirOptions options, IEnumerable<(string Key, string Value)> defaults)
-    {
-        var unset = defaults.Where(d => configuration[$"{WeirOptions.SectionName}:{d.Key}"] is null).ToArray();
-        return unset.Length == 0 ? options : options.With(unset);
-    }
-
-    private async Task<JobStatus> FollowAsync(JobHandle handle, TimeProvider clock, CancellationToken stopping)
+    private async Task<JobStatus> FollowAsync(JobHandle handle, CancellationToken stopping)
     {
         var started = clock.GetTimestamp();
         var lastRecords = 0L;
@@ -75,14 +69,9 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         while (true)
         {
-            var status = await handle.GetStatusAsync();
-            if (status.IsTerminal)
-            {
-                return status;
-            }
-
+            var status = await Retry(handle.GetStatusAsync);
             var elapsed = clock.GetElapsedTime(started);
-            if (arguments.RunFor is { } runFor && elapsed >= runFor)
+            if (status.IsTerminal || (arguments.RunFor is { } runFor && elapsed >= runFor))
             {
                 return status;
             }
@@ -101,7 +90,28 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
             }
             catch (OperationCanceledException)
             {
-                return await handle.GetStatusAsync();
+                return await Retry(handle.GetStatusAsync);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls the job master, again if its silo just died: it is activated on another silo, takes the
+    /// job over, and answers (for up to a minute).
+    /// </summary>
+    private async Task<T> Retry<T>(Func<Task<T>> call)
+    {
+        var deadline = clock.GetUtcNow() + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (e is SiloUnavailableException or TimeoutException && clock.GetUtcNow() < deadline)
+            {
+                await output.WriteLineAsync($"(the job master did not answer: {e.Message}; asking again)");
+                await Task.Delay(TimeSpan.FromMilliseconds(500), clock);
             }
         }
     }
@@ -114,46 +124,6 @@ internal sealed class RunJobCommand(IServiceProvider services, IConfiguration co
         return string.Create(
             CultureInfo.InvariantCulture,
             $"[{elapsed.TotalSeconds,6:0.0}s] {status.JobName} {status.State}: {rate,12:N0} records/s ({status.SourceRecords:N0} this attempt) | {checkpoint} | restarts {status.Restarts}");
-    }
-
-    /// <summary>Takes a savepoint before cancelling, so what the job did is in a snapshot no retention policy deletes (Flink's stop-with-savepoint).</summary>
-    private async Task<CompletedCheckpoint?> StopWithCheckpointAsync(JobHandle handle, WeirOptions options, CancellationToken stopping)
-    {
-        var coordinator = services.GetRequiredService<IGrainFactory>().GetGrain<ICheckpointCoordinatorGrain>(handle.JobId);
-        if (options.Checkpointing.Interval is null)
-        {
-            return await coordinator.GetLatestCompletedAsync();
-        }
-
-        var deadline = DateTime.UtcNow + options.Checkpointing.Timeout.Add(TimeSpan.FromSeconds(30));
-        while (DateTime.UtcNow < deadline)
-        {
-            var id = await coordinator.TriggerAsync(CheckpointKind.Savepoint);
-            if (id is { } triggered)
-            {
-                while (DateTime.UtcNow < deadline)
-                {
-                    var latest = await coordinator.GetLatestCompletedAsync();
-                    if (latest?.CheckpointId >= triggered)
-                    {
-                        return latest;
-                    }
-
-                    if ((await handle.GetStatusAsync()).State != JobState.Running)
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(20, CancellationToken.None);
-                }
-            }
-            else
-            {
-                await Task.Delay(100, CancellationToken.None);
-            }
-        }
-
-        return await coordinator.GetLatestCompletedAsync();
     }
 
     private static string Bytes(long bytes) => bytes switch

@@ -54,7 +54,7 @@ internal sealed class WeirRunner : IAsyncDisposable
 
         if (channelCapacity is { } capacity)
         {
-            builder.Services.AddSingleton(new ChannelRegistry(capacity));
+            builder.Services.AddSingleton(new ChannelRegistry(capacity: capacity));
         }
 
         builder.Services.AddWeir(WeirOptions.Default.With(("execution.checkpointing.dir", directory)));
