@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Weir.Server.Tests;
+
+/// <summary>
+/// Three silo processes in a file-based cluster, a job submitted through a gateway with the grain
+/// client, and <c>kill -9</c> of a silo that runs some of its subtasks: the job restarts from its
+/// latest checkpoint on the other two and the exactly-once check finds nothing lost, duplicated or
+/// out of order. The killed silo, started again, rejoins and takes activations of the next run.
+/// </summary>
+public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private readonly string _directory = Directory.CreateTempSubdirectory("weir-cluster-").FullName;
+    private readonly List<ServerProcess> _processes = [];
+
+    [Fact]
+    public async Task Killing_a_silo_mid_run_restarts_the_job_on_the_others_exactly_once_and_a_restarted_silo_takes_new_activations()
+    {
+        var ports = FreePorts(6);
+        var silos = new ServerProcess[3];
+        for (var i = 0; i < 3; i++)
+        {
+            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
+        }
+
+        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}"];
+        string[] job = ["--job", "exactly-once-check", "--parallelism", "6", "--Weir:execution.checkpointing.interval=200ms"];
+        var submit = Start(["submit", .. gateways, .. job, "--run-for", "15s"]);
+
+        // Kill the third silo once it runs subtasks of the job and a checkpoint completed.
+        await silos[2].WaitForLineAsync(l => l.Contains("deployed on this silo", StringComparison.Ordinal), "a subtask deployed on the third silo", Timeout);
+        await Eventually(() => CompletedCheckpoints().Length > 0, "a completed checkpoint");
+        silos[2].KillHard();
+        Assert.Equal(137, await silos[2].WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        var killedAt = CompletedCheckpoints();
+        output.WriteLine($"killed silo 3 (pid {silos[2].Id}) with {killedAt.Length} checkpoint(s) completed");
+
+        var exit = await submit.WaitForExitAsync(Timeout);
+        output.WriteLine(submit.Output);
+        var verdict = Verdict(submit.Output);
+        output.WriteLine($"first run: {verdict}");
+        Assert.Equal(0, exit);
+        AssertExactlyOnce(verdict);
+        Assert.True(Count(verdict, "restarts") >= 1, $"the job did not restart after its silo died: {verdict}");
+
+        // The killed silo comes back on the same ports, joins again, and the next run places subtasks on it.
+        var rejoined = await StartSiloAsync(ports[4], ports[5]);
+        var address = JoinedLine().Match(rejoined.Output).Groups[1].Value;
+        await Eventually(() => silos[0].Output.Contains($"{address} Active", StringComparison.Ordinal) && silos[1].Output.Contains($"{address} Active", StringComparison.Ordinal), $"the other silos seeing {address} active");
+        var (exitAgain, text) = await RunAsync(["submit", .. gateways, .. job, "--restore", "latest", "--run-for", "4s"]);
+        output.WriteLine(text);
+        var second = Verdict(text);
+        output.WriteLine($"second run (restored): {second}");
+        Assert.Equal(0, exitAgain);
+        AssertExactlyOnce(second);
+        Assert.True(Count(second, "records") > Count(verdict, "records"), "the restored run's verdict covers the first run too");
+        await rejoined.WaitForLineAsync(l => l.Contains("deployed on this silo", StringComparison.Ordinal), "a subtask deployed on the rejoined silo", TimeSpan.FromSeconds(5));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static void AssertExactlyOnce(string verdict) =>
+        Assert.Matches(@"^exactly-once-check: records=[1-9]\d* lost=0 duplicated=0 out-of-order=0 failures=\d+ restarts=\d+$", verdict);
+
+    private static string Verdict(string text) =>
+        text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("exactly-once-check:", StringComparison.Ordinal))
+        ?? throw new Xunit.Sdk.XunitException($"No exactly-once-check line in the output:\n{text}");
+
+    private static long Count(string verdict, string name) => long.Parse(Regex.Match(verdict, $@"\b{name}=(\d+)").Groups[1].Value);
+
+    [GeneratedRegex(@"Silo (\S+) joined cluster")]
+    private static partial Regex JoinedLine();
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+        }
+
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        return ports;
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not within {Timeout.TotalSeconds:0} s: {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private string[] CompletedCheckpoints()
+    {
+        var job = Path.Combine(_directory, "data", "checkpoints", "exactly-once-check");
+        return Directory.Exists(job) ? Directory.GetDirectories(job, "chk-*").Where(d => File.Exists(Path.Combine(d, "_metadata"))).ToArray() : [];
+    }
+
+    private async Task<ServerProcess> StartSiloAsync(int siloPort, int gatewayPort)
+    {
+        var silo = Start(["--cluster-dir", Path.Combine(_directory, "cluster"), "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--Logging:LogLevel:Weir.Grains=Information"]);
+        await silo.WaitForLineAsync(l => l.Contains("joined cluster", StringComparison.Ordinal), $"the silo on port {siloPort} joining", Timeout);
+        return silo;
+    }
+
+    private ServerProcess Start(string[] arguments)
+    {
+        var process = ServerProcess.Start(_directory, arguments);
+        _processes.Add(process);
+        return process;
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(string[] arguments)
+    {
+        var process = Start(arguments);
+        return (await process.WaitForExitAsync(Timeout), process.Output);
+    }
+}
