@@ -11,7 +11,7 @@ namespace Weir.Server.Tests;
 /// latest checkpoint on the other two and the exactly-once check finds nothing lost, duplicated or
 /// out of order. The killed silo, started again, rejoins and takes activations of the next run.
 /// </summary>
-public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private readonly string _directory = Directory.CreateTempSubdirectory("weir-cluster-").FullName;
@@ -61,10 +61,17 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncDispo
         await rejoined.WaitForLineAsync(l => l.Contains("deployed on this silo", StringComparison.Ordinal), "a subtask deployed on the rejoined silo", TimeSpan.FromSeconds(5));
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xUnit 2 disposes test classes only through these, and a
+    // silo left running would outlive the test run.
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {
+            // What each process said last, for the report of a failed run.
+            var lines = process.Output.Split('\n');
+            output.WriteLine($"--- process {process.Id}, last lines:\n{string.Join('\n', lines.TakeLast(40))}");
             await process.DisposeAsync();
         }
 

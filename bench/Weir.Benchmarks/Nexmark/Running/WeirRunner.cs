@@ -47,7 +47,9 @@ internal sealed class WeirRunner : IAsyncDisposable
     public static async Task<WeirRunner> StartAsync(int? channelCapacity, bool verbose)
     {
         var directory = Path.Combine(Path.GetTempPath(), "weir-nexmark-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
+        // No defaults: an appsettings.json in the working directory (the repository's turns the
+        // coordinator's log down to warnings) must not hide the completions the figures come from.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         var log = new CheckpointLog();
         builder.Logging.AddProvider(log).SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
