@@ -15,7 +15,7 @@ namespace Weir.Cluster.Tests;
 /// declare it dead within 10 s and its grains activate on them; a new process on its place joins
 /// and takes activations.
 /// </summary>
-public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "weir-processes-" + Guid.NewGuid().ToString("N"));
     private readonly string _clusterId = "procs-" + Guid.NewGuid().ToString("N")[..8];
@@ -55,7 +55,10 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncDisposabl
         Assert.Equal(replacement.ProcessId, await grains.GetGrain<IProcessGrain>(KeyOwnedBy(runtime, replacement.Silo)).ProcessIdAsync());
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime: xUnit 2 does not dispose a test class through IAsyncDisposable.
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {
