@@ -21,7 +21,9 @@ namespace Weir.Checkpointing.Coordinator;
 /// and fails the job without restart.</item>
 /// <item>Shared files (incremental checkpoints): <see cref="SharedStateRegistry"/> decides which
 /// files in <c>shared/</c> go when retention drops checkpoints or an attempt ends;
-/// <see cref="RecoverSharedStateAsync"/> rebuilds it from the store when a run starts.</item>
+/// <see cref="RecoverSharedStateAsync"/> rebuilds it from the store when a run starts. A checkpoint
+/// retention dropped but whose discard failed may still be complete on storage (its
+/// <c>_metadata</c> is there): it holds its shared files until a retried discard removes it.</item>
 /// </list>
 /// Not thread-safe: the host calls it from one turn at a time (it runs inside a grain).
 /// </summary>
@@ -287,17 +289,28 @@ public sealed class CheckpointCoordinator
     public async Task OnJobTerminatedAsync(bool discardRetained)
     {
         await StopAsync(CheckpointFailureReason.JobStopping);
-        if (!discardRetained || _fenced)
+        if (_fenced)
         {
             return;
         }
 
-        foreach (var checkpoint in _completed.Clear())
+        if (discardRetained)
         {
-            await DiscardAsync(checkpoint);
+            _completed.Clear();
         }
 
-        await _sharedDisposal.DeleteAsync(_sharedState.Unregister(long.MaxValue));
+        // Checkpoints whose discard failed (and, if discarded, the retained ones) go now; one that
+        // still cannot be discarded may be complete on storage, and keeps its shared files.
+        await DiscardSubsumedAsync();
+        if (_completed.OldestOnStorage is { } oldest)
+        {
+            await _sharedDisposal.DeleteAsync(_sharedState.Unregister(oldest));
+        }
+        else if (discardRetained)
+        {
+            await _sharedDisposal.DeleteAsync(_sharedState.Unregister(long.MaxValue));
+        }
+
         await _sharedDisposal.Pending;
     }
 
@@ -381,12 +394,9 @@ public sealed class CheckpointCoordinator
         }
 
         _sharedState.Register(metadata);
-        foreach (var subsumed in _completed.Add(completed))
-        {
-            await DiscardAsync(subsumed);
-        }
-
-        _sharedDisposal.DeleteInBackground(_sharedState.Unregister(_completed.Retained[0].CheckpointId));
+        _completed.Add(completed);
+        await DiscardSubsumedAsync();
+        _sharedDisposal.DeleteInBackground(_sharedState.Unregister(_completed.OldestOnStorage ?? completed.CheckpointId));
     }
 
     private async Task AbortAsync(PendingCheckpoint pending, CheckpointFailureReason reason, string? detail, bool discardDirectory = true, bool notifyTasks = true)
@@ -436,17 +446,34 @@ public sealed class CheckpointCoordinator
         _plan is null ? Task.CompletedTask : DiscardDirectoryAsync(CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId));
 
     /// <summary>
-    /// Deletes the chk-n directory a completed checkpoint's metadata is in: a claimed restored
-    /// checkpoint may live in another job's directory.
+    /// Discards the completed checkpoints retention let go, retrying those whose discard failed
+    /// before. One not surely gone stays in <see cref="CompletedCheckpointStore.Discarding"/>: its
+    /// <c>_metadata</c> may still be on storage, which makes it a complete checkpoint a restore may
+    /// pick, so the registry's watermark stops at it and the shared files it names stay.
     /// </summary>
-    private Task DiscardAsync(CompletedCheckpoint checkpoint) => DiscardDirectoryAsync(StoragePath.Parent(checkpoint.MetadataPath));
+    private async Task DiscardSubsumedAsync()
+    {
+        foreach (var checkpoint in _completed.Discarding.ToArray())
+        {
+            if (await DiscardAsync(checkpoint))
+            {
+                _completed.Discarded(checkpoint);
+            }
+        }
+    }
 
-    /// <summary>Deletes a checkpoint directory. Failures are logged, never thrown.</summary>
-    private async Task DiscardDirectoryAsync(string directory)
+    /// <summary>
+    /// Deletes the chk-n directory a completed checkpoint's metadata is in (a claimed restored
+    /// checkpoint may live in another job's directory); true if it surely went.
+    /// </summary>
+    private Task<bool> DiscardAsync(CompletedCheckpoint checkpoint) => DiscardDirectoryAsync(StoragePath.Parent(checkpoint.MetadataPath));
+
+    /// <summary>Deletes a checkpoint directory; true if it did, false if fenced or a delete failed. Failures are logged, never thrown.</summary>
+    private async Task<bool> DiscardDirectoryAsync(string directory)
     {
         if (_fenced)
         {
-            return;
+            return false;
         }
 
         try
@@ -454,10 +481,12 @@ public sealed class CheckpointCoordinator
             // _metadata first: a half-deleted checkpoint must never look complete.
             await _store.DeleteAsync($"{directory}/{CheckpointLayout.MetadataFileName}");
             await _store.DeleteDirectoryAsync(directory);
+            return true;
         }
         catch (Exception exception)
         {
             _log.DiscardFailed(exception, directory);
+            return false;
         }
     }
 

@@ -72,6 +72,29 @@ public sealed class CompletedCheckpointStoreTests
         Assert.Null(store.Latest);
     }
 
+    [Fact]
+    public void A_checkpoint_pushed_out_is_on_storage_until_it_is_reported_discarded()
+    {
+        var store = new CompletedCheckpointStore(numRetained: 1);
+        store.Add(Completed(1));
+        Assert.Equal(1, store.OldestOnStorage);
+
+        store.Add(Completed(2));
+        store.Add(Completed(3));
+        Assert.Equal([1, 2], store.Discarding.Select(c => c.CheckpointId));
+        Assert.Equal(1, store.OldestOnStorage);
+
+        store.Discarded(store.Discarding[0]);
+        Assert.Equal(2, store.OldestOnStorage);
+        store.Discarded(store.Discarding[0]);
+        Assert.Equal(3, store.OldestOnStorage);
+
+        store.Clear();
+        Assert.Equal([3], store.Discarding.Select(c => c.CheckpointId));
+        store.Discarded(store.Discarding[0]);
+        Assert.Null(store.OldestOnStorage);
+    }
+
     internal static CompletedCheckpoint Completed(long id) =>
         new(new CheckpointMetadata(id, DateTimeOffset.UnixEpoch, "job", "job", CheckpointKind.Checkpoint, []), $"job/chk-{id}/_metadata", DateTimeOffset.UnixEpoch, TimeSpan.Zero, 0);
 }

@@ -2,13 +2,16 @@ using Weir.Storage;
 
 namespace Weir.Checkpointing.Tests.Coordinator;
 
-/// <summary>Wraps a store: records every write with its mode, and fails the writes a test chooses.</summary>
+/// <summary>Wraps a store: records every write with its mode, and fails the writes and deletes a test chooses.</summary>
 internal sealed class FaultInjectingStore(ICheckpointStore inner) : ICheckpointStore
 {
     public List<(string Path, WriteMode Mode)> Writes { get; } = [];
 
     /// <summary>Returns the exception a write of that path should fail with, or null to let it through.</summary>
     public Func<string, Exception?> FailWrite { get; set; } = _ => null;
+
+    /// <summary>Returns the exception a delete of that path should fail with (nothing is deleted), or null to let it through.</summary>
+    public Func<string, Exception?> FailDelete { get; set; } = _ => null;
 
     public Uri Location => inner.Location;
 
@@ -27,5 +30,6 @@ internal sealed class FaultInjectingStore(ICheckpointStore inner) : ICheckpointS
 
     public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListDirectoriesAsync(directory, cancellationToken);
 
-    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
+        FailDelete(path) is { } failure ? Task.FromException<bool>(failure) : inner.DeleteAsync(path, cancellationToken);
 }

@@ -30,6 +30,43 @@ public sealed class SharedStateCoordinatorTests
     }
 
     [Fact]
+    public async Task A_subsumed_checkpoint_whose_metadata_delete_failed_keeps_its_shared_files_until_a_retried_discard_removes_it()
+    {
+        // Under storage faults the discard of a subsumed checkpoint can fail: its _metadata stays,
+        // so it is still complete on storage and a restore may pick it.
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base", "d1");
+        h.Store.FailDelete = path => path == MetadataPath(1) ? new CheckpointStoreException($"no answer deleting {path}") : null;
+        await CompleteAsync(h, "m2");
+
+        Assert.NotNull(await h.Memory.GetFileAsync(MetadataPath(1)));
+        Assert.Equal(Shared("base", "d1", "m2"), await SharedFilesAsync(h));
+
+        // The next completion retries the discard; once chk-1 is gone, so are the files only it named.
+        h.Store.FailDelete = _ => null;
+        await CompleteAsync(h, "m2", "d3");
+
+        Assert.Null(await h.Memory.GetFileAsync(MetadataPath(1)));
+        Assert.Equal(Shared("d3", "m2"), await SharedFilesAsync(h));
+        Assert.Equal([3], h.Coordinator.Retained.Select(c => c.CheckpointId));
+    }
+
+    [Fact]
+    public async Task At_the_end_of_the_job_a_checkpoint_that_still_cannot_be_discarded_keeps_its_shared_files()
+    {
+        var h = new CoordinatorHarness(DefaultSettings with { NumRetained = 2 });
+        await CompleteAsync(h, "base", "d1");
+        await CompleteAsync(h, "base", "d1", "d2");
+        h.Store.FailDelete = path => path == MetadataPath(2) ? new CheckpointStoreException($"no answer deleting {path}") : null;
+
+        await h.Coordinator.OnJobTerminatedAsync(discardRetained: true);
+
+        Assert.Null(await h.Memory.GetFileAsync(MetadataPath(1)));
+        Assert.NotNull(await h.Memory.GetFileAsync(MetadataPath(2)));
+        Assert.Equal(Shared("base", "d1", "d2"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
     public async Task An_abort_while_the_attempt_runs_deletes_no_shared_file_and_the_end_of_the_attempt_deletes_those_no_completed_checkpoint_named()
     {
         var h = new CoordinatorHarness();
