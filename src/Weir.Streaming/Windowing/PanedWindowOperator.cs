@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Weir.Streaming.Elements;
-using Weir.Streaming.Operators;
 using Weir.Streaming.State;
 using Weir.Streaming.Timers;
 
@@ -30,16 +28,10 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
     long slide,
     long offset,
     WindowContents<TKey, TIn, TAcc, TOut> contents,
-    OutputTag<TIn>? lateTag) : KeyedOneInputOperator<TKey, TIn, TOut>(keySelector)
+    OutputTag<TIn>? lateTag) : WindowOperatorBase<TKey, TIn, TAcc, TOut>(keySelector, contents, lateTag)
     where TKey : notnull
 {
-    private readonly WindowContext _windowContext = new();
     private StateTable<TKey, WindowMap<TAcc>>? _panes;
-    private TimestampedCollector<TOut>? _collector;
-    private IOutput<TIn>? _lateOutput;
-
-    /// <summary>Records dropped as late (no side output).</summary>
-    public long DroppedLate { get; private set; }
 
     /// <summary>Whether windows of <paramref name="assigner"/> over <paramref name="contents"/> can be computed from panes with the same results.</summary>
     public static bool Applies(WindowAssigner assigner, WindowContents<TKey, TIn, TAcc, TOut> contents, long allowedLateness) =>
@@ -51,40 +43,24 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 
     public override void Open()
     {
-        WindowMapSerializer<TAcc>.Register();
-        if (Context.IsRestored && Backend.Table<WindowMap<TAcc>>("window-contents", windows => windows.Copy(contents.Copy)).Count > 0)
+        base.Open();
+        if (Context.IsRestored && WindowTable("window-contents").Count > 0)
         {
             throw new InvalidOperationException($"Operator '{Context.Name}' restores windows written before sliding windows were kept as panes; restore it with the Weir version that wrote the checkpoint, or start without its state.");
         }
 
-        _panes = Backend.Table<WindowMap<TAcc>>("window-panes", panes => panes.Copy(contents.Copy));
-        _collector = new TimestampedCollector<TOut>(Output);
-        _lateOutput = lateTag is null ? null : SideOutput(lateTag);
-        _ = Timers;
+        _panes = WindowTable("window-panes");
     }
 
     protected override void ProcessKeyed(TIn record, long timestamp)
     {
-        if (timestamp == RecordBatch.NoTimestamp)
-        {
-            throw new InvalidOperationException($"Operator '{Context.Name}' uses event-time windows, but a record has no timestamp: assign timestamps with AssignTimestampsAndWatermarks(...) upstream.");
-        }
-
-        var paneStart = TimeWindow.StartOf(timestamp, offset, slide);
+        var paneStart = TimeWindow.StartOf(EventTimeOf(timestamp), offset, slide);
         var watermark = Timers.CurrentWatermark;
 
         // The last window holding the pane ends size after the pane starts.
         if (paneStart + size - 1 <= watermark)
         {
-            if (_lateOutput is not null)
-            {
-                _lateOutput.Collect(record, timestamp);
-            }
-            else
-            {
-                DroppedLate++;
-            }
-
+            Late(record, timestamp);
             return;
         }
 
@@ -98,11 +74,11 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
         var slot = panes.IndexOf(pane);
         if (slot >= 0)
         {
-            panes.SetAt(slot, contents.Add(panes.AccumulatorAt(slot), true, record));
+            panes.SetAt(slot, Contents.Add(panes.AccumulatorAt(slot), true, record));
         }
         else
         {
-            panes.Set(pane, contents.Add(default, false, record));
+            panes.Set(pane, Contents.Add(default, false, record));
             Timers.RegisterEventTimeTimer(FirstUnfiredEnd(pane.End, watermark) - 1);
         }
 
@@ -128,7 +104,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
             var pane = panes.WindowAt(i);
             if (pane.Start >= window.Start && pane.End <= window.End)
             {
-                merged = any ? contents.Merge(merged!, panes.AccumulatorAt(i)) : panes.AccumulatorAt(i);
+                merged = any ? Contents.Merge(merged!, panes.AccumulatorAt(i)) : panes.AccumulatorAt(i);
                 any = true;
             }
         }
@@ -165,14 +141,5 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 
         var steps = ((watermark + 1 - end) / slide) + 1;
         return end + (steps * slide);
-    }
-
-    private void Fire(TKey key, TimeWindow window, TAcc acc)
-    {
-        _windowContext.Window = window;
-        _windowContext.CurrentWatermark = Timers.CurrentWatermark;
-        _windowContext.CurrentProcessingTime = Timers.CurrentProcessingTime;
-        _collector!.Timestamp = window.MaxTimestamp;
-        contents.Emit(key, _windowContext, acc, _collector);
     }
 }

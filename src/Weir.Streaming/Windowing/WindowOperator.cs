@@ -1,5 +1,3 @@
-using Weir.Streaming.Elements;
-using Weir.Streaming.Operators;
 using Weir.Streaming.State;
 using Weir.Streaming.Timers;
 
@@ -22,40 +20,21 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
     WindowAssigner assigner,
     WindowContents<TKey, TIn, TAcc, TOut> contents,
     long allowedLateness,
-    OutputTag<TIn>? lateTag) : KeyedOneInputOperator<TKey, TIn, TOut>(keySelector)
+    OutputTag<TIn>? lateTag) : WindowOperatorBase<TKey, TIn, TAcc, TOut>(keySelector, contents, lateTag)
     where TKey : notnull
 {
-    private readonly WindowContext _windowContext = new();
     private readonly List<TimeWindow> _assigned = new(8);
     private StateTable<TKey, WindowMap<TAcc>>? _windows;
-    private TimestampedCollector<TOut>? _collector;
-    private IOutput<TIn>? _lateOutput;
-
-    /// <summary>Records dropped as late (no side output).</summary>
-    public long DroppedLate { get; private set; }
 
     public override void Open()
     {
-        WindowMapSerializer<TAcc>.Register();
-        _windows = Backend.Table<WindowMap<TAcc>>("window-contents", windows => windows.Copy(contents.Copy));
-        _collector = new TimestampedCollector<TOut>(Output);
-        _lateOutput = lateTag is null ? null : SideOutput(lateTag);
-        _ = Timers;
+        base.Open();
+        _windows = WindowTable("window-contents");
     }
 
     protected override void ProcessKeyed(TIn record, long timestamp)
     {
-        long time;
-        if (assigner.IsEventTime)
-        {
-            time = timestamp != RecordBatch.NoTimestamp
-                ? timestamp
-                : throw new InvalidOperationException($"Operator '{Context.Name}' uses event-time windows, but a record has no timestamp: assign timestamps with AssignTimestampsAndWatermarks(...) upstream.");
-        }
-        else
-        {
-            time = Timers.CurrentProcessingTime;
-        }
+        var time = assigner.IsEventTime ? EventTimeOf(timestamp) : Timers.CurrentProcessingTime;
 
         var index = Backend.CurrentKeyGroupIndex;
         var key = Backend.CurrentKey;
@@ -84,7 +63,7 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
             windows ??= new WindowMap<TAcc>(_assigned.Count);
             var slot = windows.IndexOf(window);
             var exists = slot >= 0;
-            var acc = contents.Add(exists ? windows.AccumulatorAt(slot) : default, exists, record);
+            var acc = Contents.Add(exists ? windows.AccumulatorAt(slot) : default, exists, record);
             if (exists)
             {
                 windows.SetAt(slot, acc);
@@ -117,14 +96,7 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
 
         if (!accepted)
         {
-            if (_lateOutput is not null)
-            {
-                _lateOutput.Collect(record, timestamp);
-            }
-            else
-            {
-                DroppedLate++;
-            }
+            Late(record, timestamp);
         }
     }
 
@@ -231,7 +203,7 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
             }
 
             var contentsOfOld = windows.AccumulatorAt(i);
-            acc = has ? contents.Merge(acc!, contentsOfOld) : contentsOfOld;
+            acc = has ? Contents.Merge(acc!, contentsOfOld) : contentsOfOld;
             has = true;
             windows.RemoveAt(i);
             if (old != merged)
@@ -258,14 +230,5 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
         {
             Timers.DeleteProcessingTimeTimer(window.MaxTimestamp);
         }
-    }
-
-    private void Fire(TKey key, TimeWindow window, TAcc acc)
-    {
-        _windowContext.Window = window;
-        _windowContext.CurrentWatermark = Timers.CurrentWatermark;
-        _windowContext.CurrentProcessingTime = Timers.CurrentProcessingTime;
-        _collector!.Timestamp = window.MaxTimestamp;
-        contents.Emit(key, _windowContext, acc, _collector);
     }
 }
