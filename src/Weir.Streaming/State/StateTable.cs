@@ -61,9 +61,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <summary>Entries over all key groups.</summary>
     public long Count => _groups.Sum(g => (long)g.Map.Count);
 
-    /// <summary>True once <see cref="TrackChanges"/> was called.</summary>
-    public bool TracksChanges => _changes is not null;
-
     public bool TryGet(int keyGroupIndex, TKey key, out TValue value) => _groups[keyGroupIndex].Map.TryGetValue(key, out value!);
 
     public void Put(int keyGroupIndex, TKey key, TValue value)

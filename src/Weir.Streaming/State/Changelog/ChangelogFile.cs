@@ -18,28 +18,24 @@ internal sealed class ChangelogFile
     private readonly TaskCompletionSource<IReadOnlyDictionary<int, StateSegment>>? _writing;
 
     /// <summary>A file this subtask is about to write.</summary>
-    public ChangelogFile(string path, SegmentKind kind, long cut)
+    public ChangelogFile(string path, long cut)
     {
         Path = path;
-        Kind = kind;
         Cut = cut;
         _writing = new TaskCompletionSource<IReadOnlyDictionary<int, StateSegment>>(TaskCreationOptions.RunContinuationsAsynchronously);
         Written = _writing.Task;
     }
 
     /// <summary>A file of a restored checkpoint: written, and owned by the coordinator.</summary>
-    public ChangelogFile(string path, SegmentKind kind, IReadOnlyDictionary<int, StateSegment> segments)
+    public ChangelogFile(string path, IReadOnlyDictionary<int, StateSegment> segments)
     {
         Path = path;
-        Kind = kind;
         Cut = long.MinValue;
         Written = Task.FromResult(segments);
         Registered = true;
     }
 
     public string Path { get; }
-
-    public SegmentKind Kind { get; }
 
     /// <summary>The checkpoint id of the cut whose state or changes the file holds.</summary>
     public long Cut { get; }
@@ -55,9 +51,6 @@ internal sealed class ChangelogFile
 
     /// <summary>Checkpoints cut but not yet completed or aborted whose state names the file.</summary>
     public int PendingReferences { get; set; }
-
-    /// <summary>True if the subtask may delete the file: nothing it knows of needs it, and the coordinator does not own it.</summary>
-    public bool IsOrphan => !Registered && ChainReferences == 0 && PendingReferences == 0;
 
     public void Complete(IReadOnlyList<KeyGroupState> groups) =>
         _writing!.TrySetResult(groups.ToDictionary(g => g.KeyGroup, g => g.Segments[0]));

@@ -32,20 +32,17 @@ internal sealed class KeyGroupChain(DateTimeOffset materializedAt)
         delta.ChainReferences++;
     }
 
-    /// <summary>Starts the chain again from a materialization of <paramref name="cut"/>: deltas up to that cut are dropped. Returns the files it let go.</summary>
-    public IEnumerable<ChangelogFile> Rebase(ChangelogFile? materialization, long cut, DateTimeOffset materializedAt)
+    /// <summary>Starts the chain again from a materialization of <paramref name="cut"/>: deltas up to that cut are dropped.</summary>
+    public void Rebase(ChangelogFile? materialization, long cut, DateTimeOffset materializedAt)
     {
-        var dropped = new List<ChangelogFile>();
         if (Base is not null)
         {
             Base.ChainReferences--;
-            dropped.Add(Base);
         }
 
         foreach (var delta in Deltas.Where(d => d.Cut <= cut))
         {
             delta.ChainReferences--;
-            dropped.Add(delta);
         }
 
         Deltas.RemoveAll(d => d.Cut <= cut);
@@ -57,8 +54,6 @@ internal sealed class KeyGroupChain(DateTimeOffset materializedAt)
         {
             materialization.ChainReferences++;
         }
-
-        return dropped;
     }
 
     /// <summary>Takes over a restored chain (its files are the coordinator's).</summary>

@@ -74,7 +74,7 @@ internal sealed class KeyedStateChangelog : IDisposable
 
     /// <summary>Files the subtask holds for its next checkpoints and its unresolved ones: chains, pending cuts, the running materialization (not those it found nothing to write to).</summary>
     public IReadOnlyCollection<string> LiveFiles =>
-        _files.Where(f => (f.ChainReferences > 0 || f.PendingReferences > 0 || f == _materialization?.File) && f.Written is not { IsCompletedSuccessfully: true, Result.Count: 0 })
+        _files.Where(f => IsInUse(f) && f.Written is not { IsCompletedSuccessfully: true, Result.Count: 0 })
             .Select(f => f.Path)
             .ToHashSet(StringComparer.Ordinal);
 
@@ -311,7 +311,7 @@ internal sealed class KeyedStateChangelog : IDisposable
                 var key = (segment.Path, segment.Kind);
                 if (!files.TryGetValue(key, out var file))
                 {
-                    files[key] = file = new ChangelogFile(segment.Path, segment.Kind, segments[key]);
+                    files[key] = file = new ChangelogFile(segment.Path, segments[key]);
                     _files.Add(file);
                 }
 
@@ -366,7 +366,7 @@ internal sealed class KeyedStateChangelog : IDisposable
 
     private ChangelogFile NewFile(long checkpointId, SegmentKind kind)
     {
-        var file = new ChangelogFile($"{_filePrefix}-{checkpointId}-{Guid.NewGuid():N}.{(kind == SegmentKind.Full ? "full" : "delta")}", kind, checkpointId);
+        var file = new ChangelogFile($"{_filePrefix}-{checkpointId}-{Guid.NewGuid():N}.{(kind == SegmentKind.Full ? "full" : "delta")}", checkpointId);
         _files.Add(file);
         return file;
     }
@@ -376,7 +376,7 @@ internal sealed class KeyedStateChangelog : IDisposable
     {
         foreach (var file in _files.ToArray())
         {
-            if (file.ChainReferences > 0 || file.PendingReferences > 0 || file == _materialization?.File)
+            if (IsInUse(file))
             {
                 continue;
             }
@@ -388,6 +388,9 @@ internal sealed class KeyedStateChangelog : IDisposable
             }
         }
     }
+
+    /// <summary>A chain, an unresolved cut or the running materialization needs the file.</summary>
+    private bool IsInUse(ChangelogFile file) => file.ChainReferences > 0 || file.PendingReferences > 0 || file == _materialization?.File;
 
     /// <summary>Deletes a file once its write has ended (a write in flight would otherwise land after the delete).</summary>
     private void Delete(ChangelogFile file)

@@ -37,6 +37,22 @@ internal sealed class ChangelogHarness : IDisposable
         return await snapshot.WriteAsync(Store, $"{JobId}/chk-{id}/unused", CancellationToken.None);
     }
 
+    /// <summary>A subtask restored from <paramref name="keyGroups"/>: its changelog takes over their chains, its backend holds their state.</summary>
+    public static async Task<ChangelogHarness> RestoredAsync(ICheckpointStore store, ManualTimeProvider clock, ChangelogOptions options, IReadOnlyList<KeyGroupState> keyGroups)
+    {
+        var harness = new ChangelogHarness(store, clock, options, restored: keyGroups);
+        try
+        {
+            await KeyedStateRestore.RestoreAsync(store, harness.States.Backend, keyGroups, CancellationToken.None);
+            return harness;
+        }
+        catch
+        {
+            harness.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Restores <paramref name="keyGroups"/> into a fresh backend over <paramref name="range"/>.</summary>
     public static async Task<StateModel.States> RestoreAsync(ICheckpointStore store, IReadOnlyList<KeyGroupState> keyGroups, KeyGroupRange? range = null)
     {

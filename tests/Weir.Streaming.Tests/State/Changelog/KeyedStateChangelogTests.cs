@@ -223,8 +223,7 @@ public sealed class KeyedStateChangelogTests
         var (restoredFrom, model) = await CheckpointedStateAsync();
         var oldFiles = restoredFrom.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
 
-        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: false), restored: restoredFrom.KeyGroups);
-        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, restoredFrom.KeyGroups, CancellationToken.None);
+        using var next = await ChangelogHarness.RestoredAsync(_store, _clock, ChangelogHarness.Options(owned: false), restoredFrom.KeyGroups);
         var handle = await next.CheckpointAsync(10);
 
         Assert.NotEmpty(handle.KeyGroups);
@@ -240,8 +239,7 @@ public sealed class KeyedStateChangelogTests
         var (restoredFrom, model) = await CheckpointedStateAsync();
         var oldFiles = restoredFrom.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
 
-        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: true), restored: restoredFrom.KeyGroups);
-        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, restoredFrom.KeyGroups, CancellationToken.None);
+        using var next = await ChangelogHarness.RestoredAsync(_store, _clock, ChangelogHarness.Options(owned: true), restoredFrom.KeyGroups);
         var random = new Random(11);
         for (var i = 0; i < 5; i++)
         {
@@ -278,8 +276,7 @@ public sealed class KeyedStateChangelogTests
             full = await snapshot.WriteAsync(_store, "job/chk-3/op-0", CancellationToken.None);
         }
 
-        using var next = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(owned: true), restored: full.KeyGroups);
-        await KeyedStateRestore.RestoreAsync(_store, next.States.Backend, full.KeyGroups, CancellationToken.None);
+        using var next = await ChangelogHarness.RestoredAsync(_store, _clock, ChangelogHarness.Options(owned: true), full.KeyGroups);
         var handle = await next.CheckpointAsync(4);
 
         Assert.All(handle.KeyGroups.SelectMany(k => k.Segments), s => Assert.True(CheckpointLayout.IsSharedFile(s.Path), s.Path));
