@@ -72,8 +72,14 @@ public sealed class CheckpointCoordinator
     public CheckpointStatistics Statistics { get; } = new();
 
     /// <summary>The newest completed checkpoint (or, before any completed, the one the job was restored from), or null.</summary>
-    public CompletedCheckpoint? LatestCompleted =>
-        _latestSavepoint is { } savepoint && savepoint.CheckpointId > (_completed.Latest ?? _restored)?.CheckpointId ? savepoint : _completed.Latest ?? _restored ?? _latestSavepoint;
+    public CompletedCheckpoint? LatestCompleted
+    {
+        get
+        {
+            var checkpoint = _completed.Latest ?? _restored;
+            return _latestSavepoint is { } savepoint && (checkpoint is null || savepoint.CheckpointId > checkpoint.CheckpointId) ? savepoint : checkpoint;
+        }
+    }
 
     /// <summary>The retained completed checkpoints, oldest first.</summary>
     public IReadOnlyList<CompletedCheckpoint> Retained => _completed.Retained;

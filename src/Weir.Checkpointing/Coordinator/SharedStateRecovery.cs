@@ -42,17 +42,15 @@ internal static class SharedStateRecovery
         foreach (var id in await CheckpointLocator.ListCheckpointIdsAsync(store, jobId, cancellationToken))
         {
             var path = CheckpointLayout.MetadataPath(jobId, id);
-            var file = await store.GetFileAsync(path, cancellationToken);
-            if (file is null)
-            {
-                continue;
-            }
-
-            complete++;
-            newest = newest is { } n && n > file.LastModified ? n : file.LastModified;
             try
             {
-                var checkpoint = await CheckpointLocator.LoadAsync(store, path, cancellationToken);
+                if (await CheckpointLocator.TryLoadAsync(store, path, cancellationToken) is not { } checkpoint)
+                {
+                    continue;
+                }
+
+                complete++;
+                newest = newest is { } n && n > checkpoint.CompletedAt ? n : checkpoint.CompletedAt;
                 var files = SharedStateRegistry.SharedFilesOf(checkpoint.Metadata).ToArray();
                 referenced.UnionWith(files);
                 if (!owned.Contains(path))
@@ -62,6 +60,8 @@ internal static class SharedStateRecovery
             }
             catch (Exception exception) when (exception is CorruptCheckpointException or CheckpointFileNotFoundException)
             {
+                // Its _metadata is there (it vanished since, at most): a complete checkpoint whose files are unknown.
+                complete++;
                 unreadable.Add((path, exception));
             }
         }

@@ -8,8 +8,8 @@ namespace Weir.Checkpointing.Coordinator;
 /// SharedStateRegistryImpl). Pure: it takes what happened and returns the paths to delete; the
 /// coordinator deletes them.
 /// <list type="bullet">
-/// <item>Every shared file a completed checkpoint names is registered with the checkpoint that
-/// first named it and the last one that did. When retention drops checkpoints, a file whose last
+/// <item>Every shared file a completed checkpoint names is registered with the last checkpoint
+/// that named it. When retention drops checkpoints, a file whose last
 /// user is older than the lowest retained checkpoint goes: no retained checkpoint names it, and no
 /// later one will (a subtask's chain names a file in every checkpoint until it drops it for good).
 /// A watermark, not reference counts: a count misses a checkpoint that names a file again after a
@@ -139,11 +139,9 @@ internal sealed class SharedStateRegistry
                 .Select(f => f.Path)
                 .ToArray();
 
-    private sealed class Entry(long createdBy)
+    private sealed class Entry(long lastUsedBy)
     {
-        public long CreatedBy { get; } = createdBy;
-
-        public long LastUsedBy { get; set; } = createdBy;
+        public long LastUsedBy { get; set; } = lastUsedBy;
 
         public bool Protected { get; set; }
     }

@@ -19,15 +19,13 @@ public static class CheckpointLocator
     {
         foreach (var id in await ListCheckpointIdsAsync(store, jobId, cancellationToken))
         {
-            var path = CheckpointLayout.MetadataPath(jobId, id);
-            if (await store.GetFileAsync(path, cancellationToken) is null)
-            {
-                continue;
-            }
-
             try
             {
-                var checkpoint = await LoadAsync(store, path, cancellationToken);
+                if (await TryLoadAsync(store, CheckpointLayout.MetadataPath(jobId, id), cancellationToken) is not { } checkpoint)
+                {
+                    continue;
+                }
+
                 await VerifyFilesAsync(store, checkpoint.Metadata, cancellationToken);
                 return checkpoint;
             }
@@ -59,9 +57,18 @@ public static class CheckpointLocator
     /// <summary>Reads and checks <c>_metadata</c> at <paramref name="metadataPath"/>.</summary>
     /// <exception cref="CorruptCheckpointException">The metadata is truncated or fails its checksum.</exception>
     /// <exception cref="CheckpointFileNotFoundException">There is no such file.</exception>
-    public static async Task<CompletedCheckpoint> LoadAsync(ICheckpointStore store, string metadataPath, CancellationToken cancellationToken = default)
+    public static async Task<CompletedCheckpoint> LoadAsync(ICheckpointStore store, string metadataPath, CancellationToken cancellationToken = default) =>
+        await TryLoadAsync(store, metadataPath, cancellationToken) ?? throw new CheckpointFileNotFoundException(metadataPath, store.Location);
+
+    /// <summary>Reads and checks <c>_metadata</c> at <paramref name="metadataPath"/>; null if there is none (the checkpoint never completed).</summary>
+    /// <exception cref="CorruptCheckpointException">The metadata is truncated or fails its checksum.</exception>
+    public static async Task<CompletedCheckpoint?> TryLoadAsync(ICheckpointStore store, string metadataPath, CancellationToken cancellationToken = default)
     {
-        var file = await store.GetFileAsync(metadataPath, cancellationToken) ?? throw new CheckpointFileNotFoundException(metadataPath, store.Location);
+        if (await store.GetFileAsync(metadataPath, cancellationToken) is not { } file)
+        {
+            return null;
+        }
+
         var bytes = await store.ReadAllBytesAsync(metadataPath, cancellationToken: cancellationToken);
         var metadata = MetadataSerializer.Deserialize(bytes, $"{store.Location}{metadataPath}");
         return new CompletedCheckpoint(metadata, metadataPath, file.LastModified, TimeSpan.Zero, metadata.StateSize);
