@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Weir.Checkpointing.Metadata;
-using Weir.Storage;
+using Weir.Benchmarks.State;
 using Weir.Storage.AzureBlob;
 using Weir.Streaming.State;
 using Weir.Testing.Azurite;
@@ -28,8 +27,6 @@ namespace Weir.Benchmarks.AzureUpload;
 /// </summary>
 internal sealed class AzureUploadCommand : IBenchCommand
 {
-    private const int MaxParallelism = 128;
-    private const int ValueSize = 1024;
     private const double Goal = 0.8;
 
     public string Name => "azure-upload";
@@ -49,12 +46,12 @@ internal sealed class AzureUploadCommand : IBenchCommand
         await using var azurite = await AzuriteProcess.StartAsync();
         var container = AzuriteProcess.NewContainerName("bench");
         var store = BlobCheckpointStore.Create(azurite.LocationOf(container, "checkpoints"), new BlobCheckpointStoreOptions { ConnectionString = azurite.ConnectionString });
-        var blockSize = new BlobCheckpointStoreOptions().BlockSize;
-        var maxInFlight = new BlobCheckpointStoreOptions().MaxBlocksInFlight;
+        var defaults = new BlobCheckpointStoreOptions();
+        var (blockSize, maxInFlight) = (defaults.BlockSize, defaults.MaxBlocksInFlight);
 
         var build = Stopwatch.StartNew();
-        var backend = BuildState(settings.StateMb * 1024L * 1024L);
-        Console.WriteLine($"built {backend.Tables.Sum(t => ((StateTable<long, byte[]>)t).Count):N0} entries in {build.Elapsed.TotalSeconds:0.0} s; Azurite on port {azurite.Port}, block size {blockSize / (1024 * 1024)} MiB, {maxInFlight} blocks in flight per write");
+        var (backend, _, entries) = PayloadState.Build(settings.StateMb * 1024L * 1024L);
+        Console.WriteLine($"built {entries:N0} entries in {build.Elapsed.TotalSeconds:0.0} s; Azurite on port {azurite.Port}, block size {blockSize / (1024 * 1024)} MiB, {maxInFlight} blocks in flight per write");
 
         // Warm-up: JIT, connections, Azurite's first container and blobs.
         var stateBytes = (await CheckpointAsync(backend, store, "warmup/state")).Bytes;
@@ -90,21 +87,21 @@ internal sealed class AzureUploadCommand : IBenchCommand
         var encode = await EncodeOnlyAsync(backend);
         var rawParallel = await RawAsync(store, "breakdown/raw-parallel", stateBytes, blockSize, inFlight: maxInFlight);
 
-        var medianCheckpoint = Median(runs.Select(r => r.Checkpoint.MiBPerSecond));
-        var medianRaw = Median(runs.Select(r => r.Raw.MiBPerSecond));
+        var medianCheckpoint = Quantiles.Median(runs.Select(r => r.Checkpoint.MiBPerSecond));
+        var medianRaw = Quantiles.Median(runs.Select(r => r.Raw.MiBPerSecond));
         var report = new Report(
             Command: $"dotnet run -c Release --project bench/Weir.Benchmarks -- azure-upload --state-mb {settings.StateMb} --runs {settings.Runs}",
             Machine: $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
             StateBytes: stateBytes,
-            KeyGroups: MaxParallelism,
-            ValueSize: ValueSize,
+            KeyGroups: PayloadState.MaxParallelism,
+            ValueSize: PayloadState.ValueSize,
             BlockSize: blockSize,
             MaxBlocksInFlight: maxInFlight,
             Runs: runs,
             CheckpointMedianMiBPerSecond: Math.Round(medianCheckpoint, 1),
             RawSequentialMedianMiBPerSecond: Math.Round(medianRaw, 1),
             Ratio: Math.Round(medianCheckpoint / medianRaw, 3),
-            MedianOfRunRatios: Math.Round(Median(runs.Select(r => r.Ratio)), 3),
+            MedianOfRunRatios: Math.Round(Quantiles.Median(runs.Select(r => r.Ratio)), 3),
             Goal: Goal,
             Breakdown: new Breakdown(
                 CaptureMs: Math.Round(capture.Elapsed.TotalMilliseconds, 2),
@@ -123,24 +120,6 @@ internal sealed class AzureUploadCommand : IBenchCommand
         await File.WriteAllTextAsync(settings.Out, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"wrote {Path.GetFullPath(settings.Out)}");
         return 0;
-    }
-
-    /// <summary>Keyed state of about <paramref name="bytes"/> serialized bytes: 1 KiB random values under long keys, over 128 key groups.</summary>
-    private static HeapKeyedStateBackend<long> BuildState(long bytes)
-    {
-        var backend = new HeapKeyedStateBackend<long>(new KeyGroupRange(0, MaxParallelism), MaxParallelism);
-        var state = backend.GetValueState(new ValueStateDescriptor<byte[]>("payload"));
-        var random = new Random(42);
-        var entries = bytes / (ValueSize + 6);
-        for (long key = 0; key < entries; key++)
-        {
-            var value = new byte[ValueSize];
-            random.NextBytes(value);
-            backend.SetCurrentKey(key);
-            state.Update(value);
-        }
-
-        return backend;
     }
 
     /// <summary>The real snapshot path: capture, then write the key groups to the store.</summary>
@@ -199,12 +178,6 @@ internal sealed class AzureUploadCommand : IBenchCommand
         return new Measurement(handle.StateSize, clock.Elapsed.TotalSeconds);
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     private sealed record Settings(int StateMb, int Runs, string Out)
     {
         public const string DefaultOut = "BenchmarkDotNet.Artifacts/results/azure-upload.json";
@@ -261,64 +234,4 @@ internal sealed class AzureUploadCommand : IBenchCommand
         double MedianOfRunRatios,
         double Goal,
         Breakdown Breakdown);
-
-    /// <summary>A store whose writes go nowhere: times encoding without I/O.</summary>
-    private sealed class DiscardingStore : ICheckpointStore
-    {
-        public Uri Location { get; } = new("memory://discard/");
-
-        public async Task<StoredFile> WriteAsync(string path, Func<Stream, CancellationToken, ValueTask> content, WriteMode mode, CancellationToken cancellationToken = default)
-        {
-            await using var sink = new CountingNullStream();
-            await content(sink, cancellationToken);
-            return new StoredFile(path, sink.Length, DateTimeOffset.UtcNow);
-        }
-
-        public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<StoredFile?> GetFileAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult<StoredFile?>(null);
-
-        public IAsyncEnumerable<StoredFile> ListFilesAsync(string directory, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<StoredFile>();
-
-        public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<string>>([]);
-
-        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult(false);
-    }
-
-    private sealed class CountingNullStream : Stream
-    {
-        private long _length;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _length;
-
-        public override long Position
-        {
-            get => _length;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            _length += buffer.Length;
-            return ValueTask.CompletedTask;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
 }

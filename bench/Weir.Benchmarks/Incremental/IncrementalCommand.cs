@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Weir.Checkpointing.Coordinator;
 using Weir.Checkpointing.Metadata;
 using Weir.Checkpointing.Recovery;
+using Weir.Benchmarks.State;
 using Weir.Serialization;
 using Weir.Storage;
 using Weir.Storage.FileSystem;
@@ -28,10 +29,11 @@ namespace Weir.Benchmarks.Incremental;
 /// </summary>
 internal sealed class IncrementalCommand : IBenchCommand
 {
-    private const int MaxParallelism = 128;
-    private const int ValueSize = 1024;
     private const string JobId = "bench";
     private const string Uid = "state";
+
+    /// <summary><c>WEIR_BENCH_VERBOSE=1</c>: print every checkpoint, what the store holds and the restore's parts.</summary>
+    private static readonly bool Verbose = Environment.GetEnvironmentVariable("WEIR_BENCH_VERBOSE") is "1";
 
     public string Name => "incremental";
 
@@ -60,8 +62,8 @@ internal sealed class IncrementalCommand : IBenchCommand
             Checkpoints: settings.Checkpoints,
             MaxDeltaChainLength: settings.MaxChain,
             IntervalMs: settings.IntervalMs,
-            KeyGroups: MaxParallelism,
-            ValueSize: ValueSize,
+            KeyGroups: PayloadState.MaxParallelism,
+            ValueSize: PayloadState.ValueSize,
             StateBytes: incremental.StateBytes,
             ChangedBytesPerCheckpoint: incremental.ChangedBytesPerCheckpoint,
             UploadedBytesPerCheckpoint: incremental.UploadedBytesPerCheckpoint,
@@ -94,7 +96,7 @@ internal sealed class IncrementalCommand : IBenchCommand
         try
         {
             var build = Stopwatch.StartNew();
-            var (backend, state, keys) = BuildState(settings.StateMb * 1024L * 1024L);
+            var (backend, state, keys) = PayloadState.Build(settings.StateMb * 1024L * 1024L);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{mode}: built {keys:N0} entries in {build.Elapsed.TotalSeconds:0.0} s"));
 
             var job = new BenchJob(store, backend, incremental ? new ChangelogOptions(TimeSpan.FromHours(1), settings.MaxChain, RestoredStateOwned: false) : null);
@@ -102,7 +104,7 @@ internal sealed class IncrementalCommand : IBenchCommand
             var changed = (int)Math.Max(1, keys * settings.ChangePercent / 100.0);
             var keySerializer = Serializers.Get<long>();
             var valueSerializer = Serializers.Get<byte[]>();
-            var sizer = new DataWriter(2 * ValueSize);
+            var sizer = new DataWriter(2 * PayloadState.ValueSize);
 
             // Checkpoint 1 of each mode holds the whole state (the first delta, or the first full
             // snapshot); what the figures are about is the steady state after it.
@@ -123,7 +125,7 @@ internal sealed class IncrementalCommand : IBenchCommand
 
                 foreach (var key in picked)
                 {
-                    var value = new byte[ValueSize];
+                    var value = new byte[PayloadState.ValueSize];
                     random.NextBytes(value);
                     backend.SetCurrentKey(key);
                     state.Update(value);
@@ -183,29 +185,11 @@ internal sealed class IncrementalCommand : IBenchCommand
         }
     }
 
-    /// <summary>Keyed state of about <paramref name="bytes"/> serialized bytes: 1 KiB random values under long keys, over 128 key groups.</summary>
-    private static (HeapKeyedStateBackend<long> Backend, IValueState<byte[]> State, long Keys) BuildState(long bytes)
-    {
-        var backend = new HeapKeyedStateBackend<long>(new KeyGroupRange(0, MaxParallelism), MaxParallelism);
-        var state = backend.GetValueState(new ValueStateDescriptor<byte[]>("payload"));
-        var random = new Random(42);
-        var entries = bytes / (ValueSize + 6);
-        for (long key = 0; key < entries; key++)
-        {
-            var value = new byte[ValueSize];
-            random.NextBytes(value);
-            backend.SetCurrentKey(key);
-            state.Update(value);
-        }
-
-        return (backend, state, entries);
-    }
-
     /// <summary>The serialized size of the live state: what a full snapshot holds.</summary>
     private static async Task<long> FullSizeAsync(HeapKeyedStateBackend<long> backend)
     {
         using var snapshot = backend.Snapshot();
-        return (await snapshot.WriteAsync(new SizingStore(), "size", CancellationToken.None)).StateSize;
+        return (await snapshot.WriteAsync(new DiscardingStore(), "size", CancellationToken.None)).StateSize;
     }
 
     private static async Task<long> StoredBytesAsync(ICheckpointStore store)
@@ -220,7 +204,7 @@ internal sealed class IncrementalCommand : IBenchCommand
             byKind[kind] = (files + 1, sum + file.Length);
         }
 
-        if (Environment.GetEnvironmentVariable("WEIR_BENCH_VERBOSE") is "1")
+        if (Verbose)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stored {bytes / 1048576.0:0.0} MiB: {string.Join(", ", byKind.Select(k => $"{k.Key} {k.Value.Files} files {k.Value.Bytes / 1048576.0:0.0} MiB"))}"));
         }
@@ -233,12 +217,11 @@ internal sealed class IncrementalCommand : IBenchCommand
         GC.Collect();
         var clock = Stopwatch.StartNew();
         var checkpoint = await CheckpointLocator.LoadAsync(store, metadataPath);
-        var backend = new HeapKeyedStateBackend<long>(new KeyGroupRange(0, MaxParallelism), MaxParallelism);
-        _ = backend.GetValueState(new ValueStateDescriptor<byte[]>("payload"));
+        var (backend, _) = PayloadState.Create();
         var pausedBefore = GC.GetTotalPauseDuration();
         var keyGroups = checkpoint.Metadata.Operators.Single().Subtasks.Single().KeyedState!.KeyGroups;
         await KeyedStateRestore.RestoreAsync(store, backend, keyGroups, CancellationToken.None);
-        if (Environment.GetEnvironmentVariable("WEIR_BENCH_VERBOSE") is "1")
+        if (Verbose)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  restore: {keyGroups.Sum(k => k.Segments.Count)} segments in {keyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Distinct().Count()} files, {clock.Elapsed.TotalMilliseconds:0} ms, GC pauses {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:0} ms"));
         }
@@ -246,12 +229,7 @@ internal sealed class IncrementalCommand : IBenchCommand
         return Math.Round(clock.Elapsed.TotalMilliseconds, 1);
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        var rank = (int)Math.Ceiling(p * sorted.Length) - 1;
-        return Math.Round(sorted[Math.Clamp(rank, 0, sorted.Length - 1)], 2);
-    }
+    private static double Percentile(List<double> values, double p) => Math.Round(Quantiles.Percentile([.. values.Order()], p), 2);
 
     private static void Print(string mode, Figures f) => Console.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
@@ -272,7 +250,7 @@ internal sealed class IncrementalCommand : IBenchCommand
             _backend = backend;
             _changelog = changelog is null ? null : new KeyedStateChangelog(backend, store, JobId, Uid, 0, changelog, TimeProvider.System, restored: null);
             _coordinator = new CheckpointCoordinator(new CoordinatorSettings(null, TimeSpan.FromMinutes(10), TimeSpan.Zero, 1, 0, 1), store, this, TimeProvider.System, NullLogger.Instance);
-            _coordinator.Start(new CoordinatorPlan(JobId, JobId, new Dictionary<string, OperatorDescriptor> { [Uid] = new(Uid, Uid, 1, MaxParallelism) }, [Task0], [Task0]), 1);
+            _coordinator.Start(new CoordinatorPlan(JobId, JobId, new Dictionary<string, OperatorDescriptor> { [Uid] = new(Uid, Uid, 1, PayloadState.MaxParallelism) }, [Task0], [Task0]), 1);
         }
 
         public long MaterializedBytes => _changelog?.MaterializedBytes ?? 0;
@@ -301,7 +279,7 @@ internal sealed class IncrementalCommand : IBenchCommand
             var written = Stopwatch.GetElapsedTime(started);
             var ack = new TaskCheckpointAck(new Dictionary<string, SubtaskStateSnapshot> { [Uid] = new(0, handle, []) }, sync, written - sync);
             await _coordinator.ReceiveAcknowledgeAsync(Task0, id, ack);
-            if (Environment.GetEnvironmentVariable("WEIR_BENCH_VERBOSE") is "1")
+            if (Verbose)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  checkpoint {id}: sync {sync.TotalMilliseconds:0.0} ms, written {written.TotalMilliseconds:0.0} ms, complete {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms, materializing {_changelog?.IsMaterializing}, gen2 {GC.CollectionCount(2)}"));
             }
@@ -332,28 +310,6 @@ internal sealed class IncrementalCommand : IBenchCommand
         public void FailJob(string reason) => throw new InvalidOperationException(reason);
 
         public void Dispose() => _changelog?.Dispose();
-    }
-
-    /// <summary>A store that only counts what is written: the size of a full snapshot without I/O.</summary>
-    private sealed class SizingStore : ICheckpointStore
-    {
-        public Uri Location { get; } = new("memory://size/");
-
-        public async Task<StoredFile> WriteAsync(string path, Func<Stream, CancellationToken, ValueTask> content, WriteMode mode, CancellationToken cancellationToken = default)
-        {
-            await content(Stream.Null, cancellationToken);
-            return new StoredFile(path, 0, DateTimeOffset.UtcNow);
-        }
-
-        public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<StoredFile?> GetFileAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult<StoredFile?>(null);
-
-        public IAsyncEnumerable<StoredFile> ListFilesAsync(string directory, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<StoredFile>();
-
-        public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<string>>([]);
-
-        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult(false);
     }
 
     private sealed record Settings(int StateMb, double ChangePercent, int Checkpoints, int MaxChain, int IntervalMs, string Json, string? Directory)

@@ -1,4 +1,5 @@
 using Weir.Checkpointing.Configuration;
+using static Weir.Benchmarks.Quantiles;
 
 namespace Weir.Benchmarks.Nexmark.Running;
 
@@ -86,12 +87,6 @@ internal sealed record Summary(
             baseline.Length == 0 ? null : Median(main.Zip(baseline, (w, b) => w.EventsPerSecond / b.EventsPerSecond)),
             baseline.Length == 0 ? null : Median(main.Zip(baseline, (w, b) => w.EventsPerCpuSecond / b.EventsPerCpuSecond)),
             runs);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static double? MedianOrNull(IEnumerable<double?> values)

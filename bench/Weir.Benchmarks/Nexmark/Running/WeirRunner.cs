@@ -213,6 +213,5 @@ internal sealed record CheckpointFigures(int Completed, int Failed, double? P50M
             sorted.Length == 0 ? null : bytes / sorted.Length);
     }
 
-    private static double? Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    private static double? Percentile(double[] sorted, double p) => sorted.Length == 0 ? null : Quantiles.Percentile(sorted, p);
 }
