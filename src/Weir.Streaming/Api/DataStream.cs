@@ -51,12 +51,7 @@ public class DataStream<T>
     public DataStream<T> AssignTimestampsAndWatermarks(Watermarks.WatermarkStrategy<T> strategy, string name = "Timestamps/Watermarks")
     {
         ArgumentNullException.ThrowIfNull(strategy);
-        var interval = Environment.AutoWatermarkInterval;
-        if (interval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(strategy), interval, "pipeline.auto-watermark-interval must be positive to generate watermarks.");
-        }
-
+        var interval = Environment.WatermarkInterval(nameof(strategy));
         return Then<T>(name, () => new Watermarks.TimestampsAndWatermarksOperator<T>(strategy, interval), OperatorRole.Plain);
     }
 

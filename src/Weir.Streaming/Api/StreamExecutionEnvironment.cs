@@ -44,12 +44,7 @@ public sealed class StreamExecutionEnvironment
     public DataStream<T> AddSource<T, TSplit>(SourceFunction<T, TSplit> source, string name, Watermarks.WatermarkStrategy<T>? watermarks = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var interval = AutoWatermarkInterval;
-        if (watermarks is not null && interval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(watermarks), interval, "pipeline.auto-watermark-interval must be positive to generate watermarks.");
-        }
-
+        var interval = watermarks is null ? AutoWatermarkInterval : WatermarkInterval(nameof(watermarks));
         var transformation = Add<T>($"Source: {name}", () => new SourceOperator<T, TSplit>(source, watermarks, interval), OperatorRole.Source, []);
         return new DataStream<T>(this, [new Producer(transformation, null)]);
     }
@@ -69,6 +64,12 @@ public sealed class StreamExecutionEnvironment
         _transformations.Add(transformation);
         return transformation;
     }
+
+    /// <summary>The <see cref="AutoWatermarkInterval"/> a watermark generator is asked at; it must be positive.</summary>
+    internal TimeSpan WatermarkInterval(string paramName) =>
+        AutoWatermarkInterval > TimeSpan.Zero
+            ? AutoWatermarkInterval
+            : throw new ArgumentOutOfRangeException(paramName, AutoWatermarkInterval, "pipeline.auto-watermark-interval must be positive to generate watermarks.");
 
     /// <summary>Adds an edge outside the fluent API (tests of graph validation).</summary>
     internal static void Connect(Transformation from, Transformation to) => to.Inputs.Add(new InputEdge(from, null, 0, null, null));

@@ -60,8 +60,9 @@ internal abstract class Transformation<TOut>(int id, string name) : Transformati
         var sideWriters = new List<IRecordWriter>();
         foreach (var side in outputs.Where(o => o.Tag is not null))
         {
-            sideWriters.Add(side.Tag!.CreateWriter(side.Senders, side.Partitioning, side.KeyGroupSelectorFactory, side.MaxParallelism, side.BatchSize, side.SubtaskIndex, out var sideOutput));
-            self.AddSideOutput(side.Tag.Id, sideOutput);
+            var writer = side.Tag!.CreateWriter(side);
+            sideWriters.Add(writer);
+            self.AddSideOutput(side.Tag.Id, writer);
         }
 
         outputs = outputs.Where(o => o.Tag is null).ToArray();
@@ -71,13 +72,7 @@ internal abstract class Transformation<TOut>(int id, string name) : Transformati
             return sideWriters;
         }
 
-        var writers = outputs.Select(o => new RecordWriterOutput<TOut>(
-            o.Senders,
-            o.Partitioning,
-            o.KeyGroupSelectorFactory is null ? null : ((Func<int, Func<TOut, int>>)o.KeyGroupSelectorFactory)(o.MaxParallelism),
-            o.MaxParallelism,
-            o.BatchSize,
-            o.SubtaskIndex)).ToArray();
+        var writers = outputs.Select(o => o.CreateWriter<TOut>()).ToArray();
         SetOutput(self, writers.Length == 1 ? writers[0] : new BroadcastingOutput<TOut>(writers));
         return [.. writers, .. sideWriters];
     }
@@ -110,7 +105,17 @@ internal sealed record InputEdge(Transformation Source, Partitioning? Partitioni
 }
 
 /// <summary>One downstream edge of a subtask's chain, with the channels to its target subtasks.</summary>
-internal sealed record NetworkOutputSpec(ChannelSender[] Senders, Partitioning Partitioning, object? KeyGroupSelectorFactory, int MaxParallelism, int BatchSize, int SubtaskIndex, Windowing.OutputTag? Tag);
+internal sealed record NetworkOutputSpec(ChannelSender[] Senders, Partitioning Partitioning, object? KeyGroupSelectorFactory, int MaxParallelism, int BatchSize, int SubtaskIndex, Windowing.OutputTag? Tag)
+{
+    /// <summary>The record writer for this edge's records of <typeparamref name="T"/>.</summary>
+    public RecordWriterOutput<T> CreateWriter<T>() => new(
+        Senders,
+        Partitioning,
+        KeyGroupSelectorFactory is null ? null : ((Func<int, Func<T, int>>)KeyGroupSelectorFactory)(MaxParallelism),
+        MaxParallelism,
+        BatchSize,
+        SubtaskIndex);
+}
 
 /// <summary>Makes key-group selectors: record → key group of its key.</summary>
 internal static class KeyGroupSelectors

@@ -1,4 +1,3 @@
-using Weir.Streaming.Operators;
 using Weir.Streaming.Output;
 
 namespace Weir.Streaming.Windowing;
@@ -8,18 +7,7 @@ public sealed class OutputTag<T>(string id) : OutputTag(id)
 {
     internal override Elements.IStreamElementCodec CreateCodec() => new Elements.StreamElementCodec<T>();
 
-    internal override IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output)
-    {
-        var writer = new RecordWriterOutput<T>(
-            senders,
-            partitioning,
-            keyGroupSelectorFactory is null ? null : ((Func<int, Func<T, int>>)keyGroupSelectorFactory)(maxParallelism),
-            maxParallelism,
-            batchSize,
-            subtaskIndex);
-        output = writer;
-        return writer;
-    }
+    internal override IRecordWriter CreateWriter(Graph.NetworkOutputSpec spec) => spec.CreateWriter<T>();
 }
 
 /// <summary>The untyped face of an output tag.</summary>
@@ -32,7 +20,8 @@ public abstract class OutputTag
 
     internal abstract Elements.IStreamElementCodec CreateCodec();
 
-    internal abstract IRecordWriter CreateWriter(ChannelSender[] senders, Partitioning partitioning, object? keyGroupSelectorFactory, int maxParallelism, int batchSize, int subtaskIndex, out object output);
+    /// <summary>The record writer of an edge carrying this side output; it is also the operator's output for the tag.</summary>
+    internal abstract IRecordWriter CreateWriter(Graph.NetworkOutputSpec spec);
 
     /// <inheritdoc />
     public override string ToString() => $"side output '{Id}'";
