@@ -7,8 +7,6 @@ using Weir.Grains.Invocation;
 using Weir.Grains.Membership;
 using Weir.Grains.Transport;
 using Weir.Grains.Wire;
-using Weir.Serialization;
-using ProtocolViolationException = System.Net.ProtocolViolationException;
 
 namespace Weir.Client;
 
@@ -197,32 +195,9 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
 
     private void SendOn(Connection connection, GrainId target, GrainMethod method, object?[] arguments, ICallCompletion completion, long deadline, TimeSpan timeout)
     {
-        var id = Pending.Add(new ClientCall(deadline, connection, completion, target, method, timeout));
         var remaining = _clock.GetElapsedTime(_clock.GetTimestamp(), deadline);
-        var header = new RequestHeader(id, target, method.Id, RequestHeader.ToMilliseconds(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)), 0);
-        bool sent;
-        try
-        {
-            sent = connection.TrySend(FrameType.Request, (header, method, arguments), static (writer, state) =>
-            {
-                state.header.Write(writer);
-                state.method.WriteArguments(writer, state.arguments);
-            });
-        }
-        catch (Exception exception)
-        {
-            if (Pending.TryRemove(id, out _))
-            {
-                completion.OnFailure(exception);
-            }
-
-            return;
-        }
-
-        if (!sent && Pending.TryRemove(id, out _))
-        {
-            completion.OnFailure(new SiloUnavailableException($"The connection to gateway {connection.RemoteEndPoint} closed before the call {method.DisplayName} to grain {target} was sent."));
-        }
+        var header = new RequestHeader(0, target, method.Id, RequestHeader.ToMilliseconds(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1)), 0);
+        Pending.Send(new ClientCall(deadline, connection, completion, target, method, timeout), header, (method, arguments), static (writer, state) => state.method.WriteArguments(writer, state.arguments));
     }
 
     private string GrainTypeOf(Type grainInterface)
@@ -330,7 +305,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
     /// <summary>The gateway connection closed: fail what waited on it, and reconnect.</summary>
     internal void OnClosed(Connection connection, string reason)
     {
-        Pending.FailRoute(connection, call => new SiloUnavailableException(
+        Pending.FailConnection(connection, call => new SiloUnavailableException(
             $"The gateway {connection.RemoteEndPoint} (silo {connection.Peer}) was lost ({reason}) before {call.Describe()} was answered."));
         lock (_lock)
         {

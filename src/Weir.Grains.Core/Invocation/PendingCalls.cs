@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using Weir.Grains.Transport;
+using Weir.Grains.Wire;
+using Weir.Serialization;
 
 namespace Weir.Grains.Invocation;
 
@@ -6,13 +9,13 @@ namespace Weir.Grains.Invocation;
 /// A call sent to another process and not yet answered. It ends exactly once: with the
 /// response, with a failure (the connection or silo it went to is gone), or with a timeout.
 /// </summary>
-internal abstract class PendingCall(long deadlineAt, object route)
+internal abstract class PendingCall(long deadlineAt, Connection connection)
 {
     /// <summary>When the caller stops waiting, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
     public long DeadlineAt { get; } = deadlineAt;
 
-    /// <summary>What the call went through (a silo address or a connection), to fail it when that goes away.</summary>
-    public object Route { get; } = route;
+    /// <summary>The connection the request goes out on: only its peer may answer, and the call fails when it closes.</summary>
+    public Connection Connection { get; } = connection;
 
     /// <summary>The response arrived: <paramref name="body"/> is its status and result or exception.</summary>
     public abstract void OnResponse(ReadOnlySpan<byte> body);
@@ -28,36 +31,61 @@ internal abstract class PendingCall(long deadlineAt, object route)
 }
 
 /// <summary>
-/// The caller's side of remote calls: pending calls by correlation id. Responses complete them;
-/// <see cref="Expire"/> (on a periodic sweep) times them out; <see cref="FailRoute"/> fails at once
-/// every call that went through a lost connection or a dead silo.
+/// The caller's side of remote calls: pending calls by correlation id. <see cref="Send{TArguments}"/>
+/// registers a call and sends its request; responses complete it; <see cref="Expire"/> (on a periodic
+/// sweep) times it out; <see cref="FailConnection"/> fails at once every call that went out on a lost
+/// connection.
 /// </summary>
 internal sealed class PendingCalls
 {
     private readonly ConcurrentDictionary<ulong, PendingCall> _calls = new();
     private long _lastId;
 
-    public int Count => _calls.Count;
-
-    public ulong Add(PendingCall call)
+    /// <summary>
+    /// Registers <paramref name="call"/> and sends its Request on <see cref="PendingCall.Connection"/>:
+    /// <paramref name="header"/> with the correlation id assigned here, then the arguments that
+    /// <paramref name="writeArguments"/> encodes. A request that cannot go out ends the call at once:
+    /// with the encoding failure (an argument without a serializer, a frame over the cap), or with
+    /// <see cref="SiloUnavailableException"/> if the connection closed.
+    /// </summary>
+    public void Send<TArguments>(PendingCall call, RequestHeader header, TArguments arguments, Action<DataWriter, TArguments> writeArguments)
     {
         var id = (ulong)Interlocked.Increment(ref _lastId);
         _calls[id] = call;
-        return id;
+        bool sent;
+        try
+        {
+            sent = call.Connection.TrySend(FrameType.Request, (header with { CorrelationId = id }, arguments, writeArguments), static (writer, state) =>
+            {
+                state.Item1.Write(writer);
+                state.writeArguments(writer, state.arguments);
+            });
+        }
+        catch (Exception exception)
+        {
+            if (_calls.TryRemove(id, out _))
+            {
+                call.OnFailure(exception);
+            }
+
+            return;
+        }
+
+        if (!sent && _calls.TryRemove(id, out _))
+        {
+            call.OnFailure(new SiloUnavailableException($"The connection to {call.Connection} closed before {call.Describe()} was sent."));
+        }
     }
 
-    /// <summary>Takes a call out without completing it (its request could not be sent).</summary>
-    public bool TryRemove(ulong id, out PendingCall? call) => _calls.TryRemove(id, out call);
-
     /// <summary>
-    /// Completes the call <paramref name="id"/> with a response that arrived through
-    /// <paramref name="route"/>; false if it had already ended (e.g. timed out) or went out through
-    /// another route (a response comes back on the connection its request left on, so a peer
+    /// Completes the call <paramref name="id"/> with a response that arrived on
+    /// <paramref name="connection"/>; false if it had already ended (e.g. timed out) or went out on
+    /// another connection (a response comes back on the connection its request left on, so a peer
     /// cannot answer calls it was never sent).
     /// </summary>
-    public bool Complete(ulong id, object route, ReadOnlySpan<byte> body)
+    public bool Complete(ulong id, Connection connection, ReadOnlySpan<byte> body)
     {
-        if (!_calls.TryGetValue(id, out var call) || !Equals(call.Route, route) || !_calls.TryRemove(id, out _))
+        if (!_calls.TryGetValue(id, out var call) || !ReferenceEquals(call.Connection, connection) || !_calls.TryRemove(id, out _))
         {
             return false;
         }
@@ -86,19 +114,15 @@ internal sealed class PendingCalls
         }
     }
 
-    /// <summary>Fails every call that went through <paramref name="route"/>.</summary>
-    public int FailRoute(object route, Func<PendingCall, Exception> failure)
+    /// <summary>Fails every call that went out on <paramref name="connection"/>.</summary>
+    public void FailConnection(Connection connection, Func<PendingCall, Exception> failure)
     {
-        var failed = 0;
         foreach (var (id, call) in _calls)
         {
-            if (Equals(call.Route, route) && _calls.TryRemove(id, out _))
+            if (ReferenceEquals(call.Connection, connection) && _calls.TryRemove(id, out _))
             {
                 call.OnFailure(failure(call));
-                failed++;
             }
         }
-
-        return failed;
     }
 }

@@ -22,7 +22,7 @@ internal sealed class RemoteCallSender(SiloConnections connections, PendingCalls
 
         if (connections.TryGetOpen(owner, out var connection))
         {
-            SendOn(connection, owner, grainId, message);
+            SendOn(connection, grainId, message);
         }
         else
         {
@@ -52,38 +52,14 @@ internal sealed class RemoteCallSender(SiloConnections connections, PendingCalls
             return;
         }
 
-        SendOn(connection, owner, grainId, message);
+        SendOn(connection, grainId, message);
     }
 
-    private void SendOn(Connection connection, SiloAddress owner, GrainId grainId, Message message)
+    private void SendOn(Connection connection, GrainId grainId, Message message)
     {
         var timeout = message.Deadline.At == long.MaxValue ? Timeout.InfiniteTimeSpan : Remaining(message);
-        var id = pending.Add(new MessageCall(message, grainId, connection));
-        var header = new RequestHeader(id, grainId, message.WireMethod!.Id, RequestHeader.ToMilliseconds(timeout), message.ForwardCount);
-        bool sent;
-        try
-        {
-            sent = connection.TrySend(FrameType.Request, (header, message), static (writer, state) =>
-            {
-                state.header.Write(writer);
-                state.message.WriteArguments(writer);
-            });
-        }
-        catch (Exception exception)
-        {
-            // The arguments could not be encoded, or exceed the frame cap: the caller hears why.
-            if (pending.TryRemove(id, out _))
-            {
-                message.Fail(exception);
-            }
-
-            return;
-        }
-
-        if (!sent && pending.TryRemove(id, out _))
-        {
-            message.Fail(new SiloUnavailableException($"The connection to silo {owner} closed before the call {message.Describe()} to grain {grainId} was sent."));
-        }
+        var header = new RequestHeader(0, grainId, message.WireMethod!.Id, RequestHeader.ToMilliseconds(timeout), message.ForwardCount);
+        pending.Send(new MessageCall(message, grainId, connection), header, message, static (writer, message) => message.WriteArguments(writer));
     }
 
     private TimeSpan Remaining(Message message)

@@ -70,7 +70,7 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
             cluster.Gateway.OnClosed(connection);
         }
 
-        cluster.PendingCalls.FailRoute(connection, call => new SiloUnavailableException(
+        cluster.PendingCalls.FailConnection(connection, call => new SiloUnavailableException(
             $"The connection to {connection.Peer} closed ({reason}) before {call.Describe()} was answered."));
     }
 
