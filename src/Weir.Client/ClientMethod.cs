@@ -3,7 +3,6 @@ using System.Reflection;
 using Weir.Grains;
 using Weir.Grains.Invocation;
 using Weir.Grains.Wire;
-using Weir.Serialization;
 
 namespace Weir.Client;
 
@@ -60,18 +59,7 @@ internal sealed class VoidCompletion : ICallCompletion
 
     public Task Task => _completion.Task;
 
-    public void OnResponse(ReadOnlySpan<byte> body)
-    {
-        var reader = new DataReader(body);
-        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
-        {
-            _completion.TrySetResult();
-        }
-        else
-        {
-            _completion.TrySetException(exception!);
-        }
-    }
+    public void OnResponse(ReadOnlySpan<byte> body) => ResponseBody.Complete(body, _completion);
 
     public void OnFailure(Exception exception) => _completion.TrySetException(exception);
 }
@@ -82,18 +70,7 @@ internal sealed class ValueCompletion<T> : ICallCompletion
 
     public Task<T> Task => _completion.Task;
 
-    public void OnResponse(ReadOnlySpan<byte> body)
-    {
-        var reader = new DataReader(body);
-        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
-        {
-            _completion.TrySetResult(Serializers.Get<T>().Read(ref reader));
-        }
-        else
-        {
-            _completion.TrySetException(exception!);
-        }
-    }
+    public void OnResponse(ReadOnlySpan<byte> body) => ResponseBody.Complete(body, _completion);
 
     public void OnFailure(Exception exception) => _completion.TrySetException(exception);
 }

@@ -77,6 +77,34 @@ internal static class ResponseBody
         RemoteExceptions.Write(writer, exception);
     }
 
+    /// <summary>Completes <paramref name="completion"/> from a response body: with the decoded result, or with the rebuilt exception.</summary>
+    public static void Complete<T>(ReadOnlySpan<byte> body, TaskCompletionSource<T> completion)
+    {
+        var reader = new DataReader(body);
+        if (ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
+        {
+            completion.TrySetResult(Serializers.Get<T>().Read(ref reader));
+        }
+        else
+        {
+            completion.TrySetException(exception!);
+        }
+    }
+
+    /// <summary>Completes <paramref name="completion"/> from the response body of a method without a result.</summary>
+    public static void Complete(ReadOnlySpan<byte> body, TaskCompletionSource completion)
+    {
+        var reader = new DataReader(body);
+        if (ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
+        {
+            completion.TrySetResult();
+        }
+        else
+        {
+            completion.TrySetException(exception!);
+        }
+    }
+
     /// <summary>Reads the status; for <see cref="ResponseStatus.Exception"/>, also the rebuilt exception.</summary>
     public static ResponseStatus ReadStatus(ref DataReader reader, out Exception? exception)
     {

@@ -41,18 +41,7 @@ internal sealed class Request<T>(GrainMethodInvoker method, Func<Grain, object?[
 
     public override void WriteArguments(DataWriter writer) => method.Wire.WriteArguments(writer, arguments);
 
-    public override void CompleteFromWire(ReadOnlySpan<byte> body)
-    {
-        var reader = new DataReader(body);
-        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
-        {
-            _response.TrySetResult(Serializers.Get<T>().Read(ref reader));
-        }
-        else
-        {
-            _response.TrySetException(exception!);
-        }
-    }
+    public override void CompleteFromWire(ReadOnlySpan<byte> body) => ResponseBody.Complete(body, _response);
 }
 
 /// <summary>A grain call whose method returns no value.</summary>
@@ -91,16 +80,5 @@ internal sealed class Request(GrainMethodInvoker method, Func<Grain, object?[], 
 
     public override void WriteArguments(DataWriter writer) => method.Wire.WriteArguments(writer, arguments);
 
-    public override void CompleteFromWire(ReadOnlySpan<byte> body)
-    {
-        var reader = new DataReader(body);
-        if (ResponseBody.ReadStatus(ref reader, out var exception) == ResponseStatus.Ok)
-        {
-            _response.TrySetResult();
-        }
-        else
-        {
-            _response.TrySetException(exception!);
-        }
-    }
+    public override void CompleteFromWire(ReadOnlySpan<byte> body) => ResponseBody.Complete(body, _response);
 }
