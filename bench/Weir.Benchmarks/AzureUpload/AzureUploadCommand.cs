@@ -182,31 +182,19 @@ internal sealed class AzureUploadCommand : IBenchCommand
     {
         public const string DefaultOut = "BenchmarkDotNet.Artifacts/results/azure-upload.json";
 
+        /// <summary>The settings, or null (after printing why) when the arguments are not valid.</summary>
         public static Settings? Parse(string[] args)
         {
-            var settings = new Settings(256, 3, DefaultOut);
-            for (var i = 0; i < args.Length; i++)
+            try
             {
-                var value = i + 1 < args.Length ? args[i + 1] : null;
-                switch (args[i])
-                {
-                    case "--state-mb" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var mb) && mb > 0:
-                        settings = settings with { StateMb = mb };
-                        break;
-                    case "--runs" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var runs) && runs > 0:
-                        settings = settings with { Runs = runs };
-                        break;
-                    case "--out" when !string.IsNullOrWhiteSpace(value):
-                        settings = settings with { Out = value };
-                        break;
-                    default:
-                        return null;
-                }
-
-                i++;
+                var arguments = CommandArguments.Parse(args, ["--state-mb", "--runs", "--out"]);
+                return new Settings(arguments.Integer("--state-mb", 256, 1), arguments.Integer("--runs", 3, 1), arguments.Text("--out") ?? DefaultOut);
             }
-
-            return settings;
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return null;
+            }
         }
     }
 

@@ -316,43 +316,26 @@ internal sealed class IncrementalCommand : IBenchCommand
     {
         public const string DefaultJson = "BenchmarkDotNet.Artifacts/results/incremental.json";
 
+        /// <summary>The settings, or null (after printing why) when the arguments are not valid.</summary>
         public static Settings? Parse(string[] args)
         {
-            var settings = new Settings(256, 1, 50, 8, 1000, DefaultJson, null);
-            for (var i = 0; i < args.Length; i++)
+            try
             {
-                var value = i + 1 < args.Length ? args[i + 1] : null;
-                switch (args[i])
-                {
-                    case "--state-mb" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var mb) && mb > 0:
-                        settings = settings with { StateMb = mb };
-                        break;
-                    case "--change-percent" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p > 0 && p <= 100:
-                        settings = settings with { ChangePercent = p };
-                        break;
-                    case "--checkpoints" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 0:
-                        settings = settings with { Checkpoints = k };
-                        break;
-                    case "--max-chain" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var chain) && chain > 0:
-                        settings = settings with { MaxChain = chain };
-                        break;
-                    case "--interval-ms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms):
-                        settings = settings with { IntervalMs = ms };
-                        break;
-                    case "--json" when !string.IsNullOrWhiteSpace(value):
-                        settings = settings with { Json = value };
-                        break;
-                    case "--dir" when !string.IsNullOrWhiteSpace(value):
-                        settings = settings with { Directory = value };
-                        break;
-                    default:
-                        return null;
-                }
-
-                i++;
+                var arguments = CommandArguments.Parse(args, ["--state-mb", "--change-percent", "--checkpoints", "--max-chain", "--interval-ms", "--json", "--dir"]);
+                return new Settings(
+                    StateMb: arguments.Integer("--state-mb", 256, 1),
+                    ChangePercent: arguments.Number("--change-percent", 1, 0, 100),
+                    Checkpoints: arguments.Integer("--checkpoints", 50, 1),
+                    MaxChain: arguments.Integer("--max-chain", 8, 1),
+                    IntervalMs: arguments.Integer("--interval-ms", 1000, 0),
+                    Json: arguments.Text("--json") ?? DefaultJson,
+                    Directory: arguments.Text("--dir"));
             }
-
-            return settings;
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return null;
+            }
         }
     }
 

@@ -39,7 +39,7 @@ internal sealed class NexmarkCommand : IBenchCommand
             return 2;
         }
 
-        var config = new GeneratorConfig { Seed = settings.Seed, EventsPerSecond = settings.EventRate };
+        var config = settings.Generator;
         if (settings.DumpEventsPath is { } dump)
         {
             EventJson.Dump(new NexmarkGenerator(config), settings.Events, dump);

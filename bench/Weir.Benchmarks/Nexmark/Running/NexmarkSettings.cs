@@ -1,4 +1,5 @@
 using System.Globalization;
+using Weir.Benchmarks.Nexmark.Generator;
 using Weir.Benchmarks.Nexmark.Queries;
 using Weir.Checkpointing.Configuration;
 
@@ -57,89 +58,47 @@ internal sealed record NexmarkSettings
 
     public bool Verbose { get; init; }
 
+    private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
+
+    private static readonly string[] Flags = ["--incremental", "--baseline", "--with-baseline", "--compare-off", "--verbose"];
+
+    /// <summary>The generator's configuration: the seed and the event rate.</summary>
+    public GeneratorConfig Generator => new() { Seed = Seed, EventsPerSecond = EventRate };
+
     public static NexmarkSettings? Parse(string[] args, TextWriter error)
     {
-        NexmarkQuery? query = null;
-        long? events = null;
-        int? parallelism = null, partitions = null, channelCapacity = null;
-        TimeSpan? interval = null;
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        var flags = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            for (var i = 0; i < args.Length; i++)
-            {
-                var name = args[i];
-                if (name is "--incremental" or "--baseline" or "--with-baseline" or "--compare-off" or "--verbose")
-                {
-                    flags.Add(name);
-                    continue;
-                }
-
-                if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                {
-                    throw new FormatException($"'{name}' is not an option, or it has no value.");
-                }
-
-                var value = args[++i];
-                switch (name)
-                {
-                    case "--query":
-                        query = NexmarkQueries.Find(value) ?? throw new FormatException($"--query: unknown query '{value}'; one of {string.Join(", ", NexmarkQueries.All.Select(q => q.Name))}.");
-                        break;
-                    case "--events":
-                        events = Count(name, value, 1);
-                        break;
-                    case "--parallelism":
-                        parallelism = (int)Count(name, value, 1, 128);
-                        break;
-                    case "--partitions":
-                        partitions = (int)Count(name, value, 1, 4096);
-                        break;
-                    case "--channel-capacity":
-                        channelCapacity = (int)Count(name, value, 1, 4096);
-                        break;
-                    case "--checkpoint-interval":
-                        interval = value is "0" or "off" or "none" ? null : FlinkDuration.Parse(value);
-                        if (interval <= TimeSpan.Zero)
-                        {
-                            interval = null;
-                        }
-
-                        break;
-                    case "--output" or "--dump-events" or "--json" or "--runs" or "--warmup-events" or "--event-rate" or "--seed":
-                        settings[name] = value;
-                        break;
-                    default:
-                        throw new FormatException($"Unknown option '{name}'.");
-                }
-            }
-
-            if (query is null || events is null || parallelism is null)
+            var arguments = CommandArguments.Parse(args, Options, Flags);
+            if (!arguments.IsSet("--query") || !arguments.IsSet("--events") || !arguments.IsSet("--parallelism"))
             {
                 throw new FormatException("--query, --events and --parallelism are required.");
             }
 
+            var name = arguments.Text("--query")!;
+            var query = NexmarkQueries.Find(name) ?? throw new FormatException($"--query: unknown query '{name}'; one of {string.Join(", ", NexmarkQueries.All.Select(q => q.Name))}.");
+            var events = arguments.Count("--events", 0, 1);
+            var parallelism = (int)arguments.Count("--parallelism", 0, 1, 128);
             var result = new NexmarkSettings
             {
                 Query = query,
-                Events = events.Value,
-                Parallelism = parallelism.Value,
-                Partitions = partitions ?? parallelism.Value,
-                CheckpointInterval = interval,
-                Incremental = flags.Contains("--incremental"),
-                BaselineOnly = flags.Contains("--baseline"),
-                WithBaseline = flags.Contains("--with-baseline"),
-                CompareOff = flags.Contains("--compare-off"),
-                OutputPath = settings.GetValueOrDefault("--output"),
-                DumpEventsPath = settings.GetValueOrDefault("--dump-events"),
-                JsonPath = settings.GetValueOrDefault("--json") ?? Path.Combine("BenchmarkDotNet.Artifacts", "results", $"nexmark-{query.Name}.json"),
-                Runs = settings.TryGetValue("--runs", out var runs) ? (int)Count("--runs", runs, 1, 100) : 1,
-                WarmupEvents = settings.TryGetValue("--warmup-events", out var warmup) ? Count("--warmup-events", warmup, 0) : Math.Min(events.Value, 2_000_000),
-                EventRate = settings.TryGetValue("--event-rate", out var rate) ? Count("--event-rate", rate, 1) : 10_000_000,
-                Seed = settings.TryGetValue("--seed", out var seed) ? long.Parse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture) : 42,
-                ChannelCapacity = channelCapacity,
-                Verbose = flags.Contains("--verbose"),
+                Events = events,
+                Parallelism = parallelism,
+                Partitions = (int)arguments.Count("--partitions", parallelism, 1, 4096),
+                CheckpointInterval = arguments.Text("--checkpoint-interval") is { } interval and not ("off" or "none") && FlinkDuration.Parse(interval) is var duration && duration > TimeSpan.Zero ? duration : null,
+                Incremental = arguments.Has("--incremental"),
+                BaselineOnly = arguments.Has("--baseline"),
+                WithBaseline = arguments.Has("--with-baseline"),
+                CompareOff = arguments.Has("--compare-off"),
+                OutputPath = arguments.Text("--output"),
+                DumpEventsPath = arguments.Text("--dump-events"),
+                JsonPath = arguments.Text("--json") ?? Path.Combine("BenchmarkDotNet.Artifacts", "results", $"nexmark-{query.Name}.json"),
+                Runs = (int)arguments.Count("--runs", 1, 1, 100),
+                WarmupEvents = arguments.Count("--warmup-events", Math.Min(events, 2_000_000), 0),
+                EventRate = arguments.Count("--event-rate", 10_000_000, 1),
+                Seed = arguments.Text("--seed") is { } seed ? long.Parse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture) : 42,
+                ChannelCapacity = arguments.IsSet("--channel-capacity") ? (int)arguments.Count("--channel-capacity", 0, 1, 4096) : null,
+                Verbose = arguments.Has("--verbose"),
             };
             if (result.BaselineOnly && (result.WithBaseline || result.CompareOff))
             {
@@ -159,25 +118,5 @@ internal sealed record NexmarkSettings
             error.WriteLine(Usage);
             return null;
         }
-    }
-
-    /// <summary>A count with an optional K, M or G suffix (decimal: 1K = 1000).</summary>
-    private static long Count(string name, string value, long minimum, long maximum = long.MaxValue)
-    {
-        var multiplier = char.ToUpperInvariant(value[^1]) switch
-        {
-            'K' => 1_000L,
-            'M' => 1_000_000L,
-            'G' => 1_000_000_000L,
-            _ => 1L,
-        };
-        var digits = multiplier == 1 ? value : value[..^1];
-        if (!double.TryParse(digits.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            throw new FormatException($"{name}: '{value}' is not a number.");
-        }
-
-        var count = checked((long)(number * multiplier));
-        return count >= minimum && count <= maximum ? count : throw new FormatException($"{name}: {value} is outside [{minimum}, {maximum}].");
     }
 }
