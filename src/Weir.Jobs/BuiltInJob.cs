@@ -103,8 +103,7 @@ public sealed class BuiltInJobFactory(BuiltInJob job) : IJobFactory
     /// <inheritdoc />
     public async Task<JobReport> ReportAsync(JobReportContext context)
     {
-        var run = _runs.TryGetValue(context.Status.JobId, out var built) ? built : null;
-        if (run is null)
+        if (!_runs.TryGetValue(context.Status.JobId, out var run))
         {
             return new JobReport([], 0);
         }

@@ -94,7 +94,7 @@ try
     var command = new RunJobCommand(host.Services.GetRequiredService<IGrainFactory>(), host.Services.GetRequiredService<TimeProvider>(), arguments, Console.Out);
     exitCode = await command.RunAsync(
         spec,
-        handle => host.Services.GetServices<Weir.Hosting.Jobs.IJobFactory>().OfType<BuiltInJobFactory>().FirstOrDefault(f => f.Name == spec.JobName)?.RunOf(spec.JobId)?.Start(handle, host.Services.GetRequiredService<TimeProvider>()),
+        handle => (host.Services.GetRequiredService<Weir.Hosting.Jobs.JobRegistry>().Factory(spec.JobName) as BuiltInJobFactory)?.RunOf(spec.JobId)?.Start(handle, host.Services.GetRequiredService<TimeProvider>()),
         lifetime.ApplicationStopping);
 }
 catch (Exception e) when (e is Weir.Checkpointing.Metadata.CorruptCheckpointException or Weir.Checkpointing.Recovery.CheckpointMismatchException or Weir.Storage.CheckpointStoreException or ArgumentException)

@@ -93,35 +93,8 @@ internal sealed class AzuriteSilo : IAsyncDisposable
     public async Task<CompletedCheckpoint?> StopWithCheckpointAsync(JobHandle job, TimeSpan timeout)
     {
         var coordinator = Grains.GetGrain<ICheckpointCoordinatorGrain>(job.JobId);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && (await job.GetStatusAsync()).State == JobState.Running)
-        {
-            var failedBefore = (await coordinator.GetStatsAsync()).Failed;
-            if (await coordinator.TriggerAsync(CheckpointKind.Checkpoint) is not { } triggered)
-            {
-                await Task.Delay(50);
-                continue;
-            }
-
-            while (DateTime.UtcNow < deadline)
-            {
-                var latest = await coordinator.GetLatestCompletedAsync();
-                if (latest?.CheckpointId >= triggered)
-                {
-                    return latest;
-                }
-
-                // Aborted (a fault): trigger again.
-                if ((await coordinator.GetStatsAsync()).Failed > failedBefore)
-                {
-                    break;
-                }
-
-                await Task.Delay(20);
-            }
-        }
-
-        return await coordinator.GetLatestCompletedAsync();
+        return await coordinator.TakeCheckpointAsync(CheckpointKind.Checkpoint, TimeProvider.System, timeout)
+            ?? await coordinator.GetLatestCompletedAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
@@ -20,7 +18,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Killing_a_silo_mid_run_restarts_the_job_on_the_others_exactly_once_and_a_restarted_silo_takes_new_activations()
     {
-        var ports = FreePorts(6);
+        var ports = LoopbackPorts.Free(6);
         var silos = new ServerProcess[3];
         for (var i = 0; i < 3; i++)
         {
@@ -33,7 +31,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
 
         // Kill the third silo once it runs subtasks of the job and a checkpoint completed.
         await silos[2].WaitForLineAsync(l => l.Contains("deployed on this silo", StringComparison.Ordinal), "a subtask deployed on the third silo", Timeout);
-        await Eventually(() => CompletedCheckpoints().Length > 0, "a completed checkpoint");
+        await Eventually.Until(() => CompletedCheckpoints().Length > 0, "a completed checkpoint", Timeout);
         silos[2].KillHard();
         Assert.Equal(137, await silos[2].WaitForExitAsync(TimeSpan.FromSeconds(10)));
         var killedAt = CompletedCheckpoints();
@@ -50,7 +48,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         // The killed silo comes back on the same ports, joins again, and the next run places subtasks on it.
         var rejoined = await StartSiloAsync(ports[4], ports[5]);
         var address = JoinedLine().Match(rejoined.Output).Groups[1].Value;
-        await Eventually(() => silos[0].Output.Contains($"{address} Active", StringComparison.Ordinal) && silos[1].Output.Contains($"{address} Active", StringComparison.Ordinal), $"the other silos seeing {address} active");
+        await Eventually.Until(() => silos[0].Output.Contains($"{address} Active", StringComparison.Ordinal) && silos[1].Output.Contains($"{address} Active", StringComparison.Ordinal), $"the other silos seeing {address} active", Timeout);
         var (exitAgain, text) = await RunAsync(["submit", .. gateways, .. job, "--restore", "latest", "--run-for", "4s"]);
         output.WriteLine(text);
         var second = Verdict(text);
@@ -89,37 +87,6 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
 
     [GeneratedRegex(@"Silo (\S+) joined cluster")]
     private static partial Regex JoinedLine();
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Start();
-        }
-
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Stop();
-        }
-
-        return ports;
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Not within {Timeout.TotalSeconds:0} s: {what}.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private string[] CompletedCheckpoints()
     {

@@ -55,7 +55,8 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         if (_lease!.IsHeld)
         {
-            _coordinator.Start(start.Plan, start.FirstCheckpointId);
+            // Ids go on from the coordinator's own.
+            _coordinator.Start(start.Plan, firstCheckpointId: 1);
         }
         else if (_leaseTimer is null)
         {
@@ -142,7 +143,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         _leaseTimer = RegisterGrainTimer(_ => RenewLeaseAsync(), lease.Settings.RenewInterval, lease.Settings.RenewInterval);
         var existing = await CheckpointLocator.ListCheckpointIdsAsync(stores.Open(start.CheckpointDirectory), GetPrimaryKeyString());
         await _coordinator.RecoverSharedStateAsync(GetPrimaryKeyString());
-        _coordinator.Start(start.Plan, Math.Max(start.FirstCheckpointId, existing.Count == 0 ? 1 : existing[0] + 1));
+        _coordinator.Start(start.Plan, existing.Count == 0 ? 1 : existing[0] + 1);
     }
 
     private async Task RenewLeaseAsync()

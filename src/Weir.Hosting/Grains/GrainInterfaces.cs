@@ -98,8 +98,11 @@ public interface ISubtaskGrain : IGrainWithStringKey
     Task<SubtaskMetrics> GetMetricsAsync();
 }
 
-/// <summary>What the coordinator needs for an attempt; <paramref name="Lease"/> null for <see cref="CoordinatorLeaseSettings.Default"/>.</summary>
-public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, long FirstCheckpointId, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory, CoordinatorLeaseSettings? Lease = null);
+/// <summary>
+/// What the coordinator needs for an attempt; <paramref name="Lease"/> null for <see cref="CoordinatorLeaseSettings.Default"/>.
+/// Checkpoint ids go on after the restored one and those in the job's directory (listed when the lease is taken).
+/// </summary>
+public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, CompletedCheckpoint? Restored, bool ClaimRestored, CoordinatorSettings Settings, string CheckpointDirectory, CoordinatorLeaseSettings? Lease = null);
 
 /// <summary>
 /// Where the job master placed an attempt's subtasks: the silo of each (by <c>vertex#index</c>),
@@ -162,4 +165,7 @@ public static class JobGrainKeys
 {
     /// <summary>The key of a subtask grain: <c>job/vertex/index</c>.</summary>
     public static string Subtask(string jobId, TaskKey task) => $"{jobId}/{task.VertexId}/{task.Subtask}";
+
+    /// <summary>The job id in a subtask grain's key (job ids contain no '/').</summary>
+    public static string JobOfSubtask(string subtaskKey) => subtaskKey[..subtaskKey.IndexOf('/', StringComparison.Ordinal)];
 }

@@ -40,11 +40,11 @@ internal sealed partial class JobMasterGrain(
     private int _attempt = -1;
     private int _restarts;
     private string? _failureCause;
-    private long _firstCheckpointId = 1;
     private (CompletedCheckpoint Checkpoint, string StoreRoot)? _initialRestore;
     private long? _restoredCheckpointId;
     private HashSet<TaskKey> _finished = [];
     private CheckpointStats? _lastStats;
+    private PersistedJob? _record;
 
     private string JobId => GetPrimaryKeyString();
 
@@ -53,6 +53,12 @@ internal sealed partial class JobMasterGrain(
     private WeirOptions Options => _job!.Options;
 
     private ICheckpointCoordinatorGrain Coordinator => GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(JobId);
+
+    /// <summary>The job's checkpoints.</summary>
+    private ICheckpointStore Store => stores.Open(Options.Checkpointing.Directory);
+
+    /// <summary>Where job records are (<see cref="JobSpecStore"/>): the silo's checkpoint directory, which every silo of the cluster knows without the job.</summary>
+    private ICheckpointStore Records => stores.Open(jobs.Defaults.Checkpointing.Directory);
 
     /// <summary>
     /// A job master activated in a cluster while its job's record says the job runs took over from
@@ -68,7 +74,7 @@ internal sealed partial class JobMasterGrain(
             return;
         }
 
-        var persisted = await JobSpecStore.LoadAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), JobId, cancellationToken);
+        var persisted = _record = await JobSpecStore.LoadAsync(Records, JobId, cancellationToken);
         if (persisted is not { Running: true })
         {
             return;
@@ -120,9 +126,7 @@ internal sealed partial class JobMasterGrain(
         _restoredCheckpointId = null;
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         _restartStrategy = RestartStrategies.Create(Options.RestartStrategy, TimeProvider, new Random(JobId.GetHashCode(StringComparison.Ordinal)));
-        var store = stores.Open(Options.Checkpointing.Directory);
-
-        _initialRestore = await ResolveRestoreAsync(store);
+        _initialRestore = await ResolveRestoreAsync(Store);
         if (_initialRestore is { } restore)
         {
             StateAssignment.Validate(restore.Checkpoint.Metadata, $"{restore.StoreRoot}/{restore.Checkpoint.MetadataPath}", Graph.Operators);
@@ -130,12 +134,15 @@ internal sealed partial class JobMasterGrain(
             Log.Restoring(logger, JobId, restore.Checkpoint.CheckpointId, restore.StoreRoot);
         }
 
-        var existing = await CheckpointLocator.ListCheckpointIdsAsync(store, JobId);
-        _firstCheckpointId = Math.Max(existing.Count == 0 ? 1 : existing[0] + 1, (_initialRestore?.Checkpoint.CheckpointId ?? 0) + 1);
+        // Checkpoint ids go on after those in the job's directory: the coordinator lists them when it takes the job's lease.
         // Attempt numbers name channels across the cluster: a job run by name continues the numbering
         // of its earlier runs, so nothing left of them (on any silo) meets the new one.
-        var firstAttempt = _job.Spec is null ? 0 : ((await JobSpecStore.LoadAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), JobId))?.Attempt + 1 ?? 0);
-        await DeployAttemptAsync(firstAttempt, _initialRestore);
+        if (_job.Spec is not null)
+        {
+            _record ??= await JobSpecStore.LoadAsync(Records, JobId);
+        }
+
+        await DeployAttemptAsync(_record?.Attempt + 1 ?? 0, _initialRestore);
     }
 
     public async Task CancelAsync()
@@ -155,56 +162,20 @@ internal sealed partial class JobMasterGrain(
     {
         var final = _state == JobState.Running ? await StopWithSavepointAsync() : null;
         await CancelAsync();
-        final ??= await CheckpointLocator.FindLatestAsync(stores.Open(Options.Checkpointing.Directory), JobId);
+        final ??= await CheckpointLocator.FindLatestAsync(Store, JobId);
         var status = await GetStatusAsync();
         if (_job?.Spec is not { } spec)
         {
             return new JobReport([], status.State == JobState.Failed ? 1 : 0);
         }
 
-        var report = await jobs.Factory(spec.JobName).ReportAsync(new JobReportContext(status, final, stores.Open(Options.Checkpointing.Directory), Options.Checkpointing.Mode));
+        var report = await jobs.Factory(spec.JobName).ReportAsync(new JobReportContext(status, final, Store, Options.Checkpointing.Mode));
         return status.State == JobState.Failed ? report with { ExitCode = Math.Max(1, report.ExitCode) } : report;
     }
 
-    /// <summary>
-    /// Takes a savepoint (never discarded by retention) and waits for it; one aborted (a subtask
-    /// failed meanwhile) is retried. Null if none completed within a minute.
-    /// </summary>
-    private async Task<CompletedCheckpoint?> StopWithSavepointAsync()
-    {
-        if (!Options.Checkpointing.IsEnabled)
-        {
-            return null;
-        }
-
-        var deadline = TimeProvider.GetUtcNow() + TimeSpan.FromMinutes(1);
-        while (TimeProvider.GetUtcNow() < deadline)
-        {
-            var failedBefore = (await Coordinator.GetStatsAsync()).Failed;
-            if (await Coordinator.TriggerAsync(CheckpointKind.Savepoint) is not { } id)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider);
-                continue;
-            }
-
-            while (TimeProvider.GetUtcNow() < deadline)
-            {
-                if (await Coordinator.GetLatestCompletedAsync() is { } latest && latest.CheckpointId >= id)
-                {
-                    return latest;
-                }
-
-                if ((await Coordinator.GetStatsAsync()).Failed > failedBefore)
-                {
-                    break;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider);
-            }
-        }
-
-        return null;
-    }
+    /// <summary>A savepoint (never discarded by retention), one aborted retried; null if checkpointing is off or none completed within a minute.</summary>
+    private async Task<CompletedCheckpoint?> StopWithSavepointAsync() =>
+        Options.Checkpointing.IsEnabled ? await Coordinator.TakeCheckpointAsync(CheckpointKind.Savepoint, TimeProvider, TimeSpan.FromMinutes(1)) : null;
 
     public async Task<JobStatus> GetStatusAsync()
     {
@@ -212,17 +183,7 @@ internal sealed partial class JobMasterGrain(
         if (_job is not null && _state is JobState.Running or JobState.Restarting)
         {
             // A subtask on a silo that just died has no figures: the status leaves it out.
-            var metrics = await Task.WhenAll(Graph.Tasks().Select(async t =>
-            {
-                try
-                {
-                    return await Subtask(t).GetMetricsAsync();
-                }
-                catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
-                {
-                    return null;
-                }
-            }));
+            var metrics = await Task.WhenAll(Graph.Tasks().Select(t => NullIfSiloLost(Subtask(t).GetMetricsAsync())));
             foreach (var m in metrics.OfType<SubtaskMetrics>().Where(m => m.Attempt == _attempt))
             {
                 if (Graph.Vertex(m.Task.VertexId).IsSource)
@@ -241,7 +202,7 @@ internal sealed partial class JobMasterGrain(
         {
             checkpoints = _lastStats = await Coordinator.GetStatsAsync();
         }
-        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        catch (Exception e) when (IsSiloLost(e))
         {
             // The coordinator's silo just died; it comes back (empty) with the next attempt.
             checkpoints = _lastStats ?? new CheckpointStatistics().Snapshot();
@@ -300,9 +261,17 @@ internal sealed partial class JobMasterGrain(
     private async Task EndedAsync(string cause)
     {
         Log.Ended(logger, JobId, _state, cause);
+        await RecordAsync(running: false);
+    }
+
+    /// <summary>Records the job's spec, whether it runs and its attempt, if it was submitted by name.</summary>
+    private async Task RecordAsync(bool running)
+    {
         if (_job?.Spec is { } spec)
         {
-            await JobSpecStore.SaveAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), new PersistedJob(spec, Running: false, _attempt));
+            var record = new PersistedJob(spec, running, _attempt);
+            await JobSpecStore.SaveAsync(Records, record);
+            _record = record;
         }
     }
 
@@ -336,15 +305,12 @@ internal sealed partial class JobMasterGrain(
             return;
         }
 
-        // A coordinator that moved with a lost silo remembers nothing: the store does.
-        var store = stores.Open(Options.Checkpointing.Directory);
-        var latest = await Coordinator.GetLatestCompletedAsync()
-            ?? await CheckpointLocator.FindLatestAsync(store, JobId, (file, error) => Log.SkippedCorrupt(logger, file, error.Message));
-        var existing = await CheckpointLocator.ListCheckpointIdsAsync(store, JobId);
-        _firstCheckpointId = Math.Max(_firstCheckpointId, existing.Count == 0 ? 1 : existing[0] + 1);
+        // A coordinator lost with its silo (or moved since) remembers nothing: the store does.
+        var latest = await NullIfSiloLost(Coordinator.GetLatestCompletedAsync())
+            ?? await CheckpointLocator.FindLatestAsync(Store, JobId, (file, error) => Log.SkippedCorrupt(logger, file, error.Message));
         _restarts++;
         (CompletedCheckpoint, string)? restore = latest is null ? null
-            : _initialRestore is { } initial && initial.Checkpoint.CheckpointId == latest.CheckpointId && initial.Checkpoint.MetadataPath == latest.MetadataPath ? initial
+            : IsInitialRestore(latest) ? _initialRestore
             : (latest, Options.Checkpointing.Directory);
         await DeployAttemptAsync(_attempt + 1, restore);
     }
@@ -370,17 +336,13 @@ internal sealed partial class JobMasterGrain(
             restoreLocation,
             taskOptions) { Changelog = changelog }));
 
-        if (_job!.Spec is { } spec)
-        {
-            await JobSpecStore.SaveAsync(stores.Open(jobs.Defaults.Checkpointing.Directory), new PersistedJob(spec, Running: true, attempt));
-        }
-
+        await RecordAsync(running: true);
         var placement = Place();
         try
         {
             await Task.WhenAll(deployments.Select(d => Subtask(new TaskKey(d.VertexId, d.SubtaskIndex)).DeployAsync(d, placement)));
         }
-        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        catch (Exception e) when (IsSiloLost(e))
         {
             // A silo of the placement is gone (the cluster has not noticed yet): this attempt fails like any other.
             await FailoverAsync($"deploying attempt {attempt} failed: {e.Message}");
@@ -403,9 +365,9 @@ internal sealed partial class JobMasterGrain(
         var lease = CoordinatorLeaseSettings.Default with { AcquireTimeout = Options.Checkpointing.LeaseAcquireTimeout };
         try
         {
-            await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _firstCheckpointId, _initialRestore?.Checkpoint ?? checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
+            await Coordinator.StartAsync(new CoordinatorStart(attempt, plan, _initialRestore?.Checkpoint ?? checkpoint, claim, settings, Options.Checkpointing.Directory, lease));
         }
-        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        catch (Exception e) when (IsSiloLost(e))
         {
             await FailoverAsync($"starting the checkpoint coordinator of attempt {attempt} failed: {e.Message}");
             return;
@@ -421,11 +383,13 @@ internal sealed partial class JobMasterGrain(
     /// </summary>
     private ChangelogOptions ChangelogOf((CompletedCheckpoint Checkpoint, string StoreRoot)? restore, bool claim)
     {
-        var isInitial = restore is { } from && _initialRestore is { } initial
-            && initial.Checkpoint.CheckpointId == from.Checkpoint.CheckpointId && initial.Checkpoint.MetadataPath == from.Checkpoint.MetadataPath;
-        var owned = restore is { } r && r.StoreRoot == Options.Checkpointing.Directory && (claim || !isInitial);
+        var owned = restore is { } r && r.StoreRoot == Options.Checkpointing.Directory && (claim || !IsInitialRestore(r.Checkpoint));
         return new ChangelogOptions(Options.State.PeriodicMaterializeInterval, Options.State.MaxDeltaChainLength, owned);
     }
+
+    /// <summary>Whether <paramref name="checkpoint"/> is the one the job was started from.</summary>
+    private bool IsInitialRestore(CompletedCheckpoint checkpoint) =>
+        _initialRestore is { } initial && initial.Checkpoint.CheckpointId == checkpoint.CheckpointId && initial.Checkpoint.MetadataPath == checkpoint.MetadataPath;
 
     /// <summary>Where each subtask of the attempt will run: decided here, once, so both ends of every channel agree.</summary>
     private TaskPlacement Place() =>
@@ -449,14 +413,30 @@ internal sealed partial class JobMasterGrain(
         channels.RemoveAttempt(JobId, attempt);
     }
 
+    /// <summary>A call to a grain whose silo is gone fails fast, or times out if the silo died while it was in flight.</summary>
+    private static bool IsSiloLost(Exception e) => e is SiloUnavailableException or TimeoutException;
+
     private static async Task Tolerate(Task call)
     {
         try
         {
             await call;
         }
-        catch (Exception e) when (e is SiloUnavailableException or TimeoutException)
+        catch (Exception e) when (IsSiloLost(e))
         {
+        }
+    }
+
+    private static async Task<T?> NullIfSiloLost<T>(Task<T> call)
+        where T : class?
+    {
+        try
+        {
+            return await call;
+        }
+        catch (Exception e) when (IsSiloLost(e))
+        {
+            return null;
         }
     }
 

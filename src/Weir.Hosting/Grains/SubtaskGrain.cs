@@ -41,13 +41,13 @@ internal sealed partial class SubtaskGrain(
         var graph = submission.Graph;
         var vertex = graph.Vertex(deployment.VertexId);
         var index = deployment.SubtaskIndex;
-        bool IsRemote(SiloAddress? silo) => silo is not null && !silo.Equals(locator.LocalSilo);
+        SiloAddress? RemoteSiloOf(TaskKey task) => placement.SiloOf(task) is { } silo && !silo.Equals(locator.LocalSilo) ? silo : null;
 
         var inputs = vertex.Inputs
             .SelectMany(edge => edge.SourcesOf(index).Select(from =>
             {
                 var key = new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, from, index);
-                var channel = IsRemote(placement.SiloOf(new TaskKey(edge.Source.Id, from))) ? channels.RemoteInput(key, edge.CreateCodec()) : channels.Input(key);
+                var channel = RemoteSiloOf(new TaskKey(edge.Source.Id, from)) is not null ? channels.RemoteInput(key, edge.CreateCodec()) : channels.Input(key);
                 if (channel is IFaultingChannel faulting)
                 {
                     // The producer's silo is gone: the attempt cannot go on.
@@ -62,7 +62,7 @@ internal sealed partial class SubtaskGrain(
             edge => edge.TargetsOf(index).Select(to =>
             {
                 var key = new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, index, to);
-                return placement.SiloOf(new TaskKey(edge.Target.Id, to)) is { } consumer && IsRemote(consumer)
+                return RemoteSiloOf(new TaskKey(edge.Target.Id, to)) is { } consumer
                     ? channels.RemoteOutput(key, consumer, edge.CreateCodec())
                     : channels.Output(key);
             }).ToArray());
@@ -119,7 +119,7 @@ internal sealed partial class SubtaskGrain(
         }
 
         // The attempt's channels on this silo go with it (the job master's silo drops its own).
-        channels.RemoveAttempt(GetPrimaryKeyString()[..GetPrimaryKeyString().IndexOf('/')], attempt);
+        channels.RemoveAttempt(JobGrainKeys.JobOfSubtask(GetPrimaryKeyString()), attempt);
         return Task.CompletedTask;
     }
 

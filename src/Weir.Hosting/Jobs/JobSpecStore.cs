@@ -28,14 +28,19 @@ public static class JobSpecStore
     public static async Task<PersistedJob?> LoadAsync(ICheckpointStore store, string jobId, CancellationToken cancellationToken = default)
     {
         var path = Path(jobId);
-        if (await store.GetFileAsync(path, cancellationToken) is null)
+        byte[] json;
+        try
+        {
+            json = await store.ReadAllBytesAsync(path, cancellationToken: cancellationToken);
+        }
+        catch (CheckpointFileNotFoundException)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<PersistedJob>(await store.ReadAllBytesAsync(path, cancellationToken: cancellationToken), Json)
+            return JsonSerializer.Deserialize<PersistedJob>(json, Json)
                 ?? throw new InvalidDataException($"'{store.Location}{path}' holds no job record.");
         }
         catch (JsonException e)

@@ -114,24 +114,4 @@ public sealed class EventTimeRecoveryTests(ITestOutputHelper output)
     {
         public int CompareTo(WindowSum? other) => other is null ? 1 : (Key, Start, Sum).CompareTo((other.Key, other.Start, other.Sum));
     }
-
-    /// <summary>Passes records on; the failure points of the job (processing, snapshot, restore) are here.</summary>
-    private sealed class Gate(FailureInjector injector) : KeyedProcessFunction<int, Event, Event>
-    {
-        private int _subtask;
-
-        public override void Open(IKeyedRuntimeContext context)
-        {
-            _subtask = context.SubtaskIndex;
-            injector.Check(FailurePoint.Restore, "gate", _subtask, context.IsRestored);
-        }
-
-        public override void ProcessElement(Event value, Context context, ICollector<Event> output)
-        {
-            injector.Check(FailurePoint.Process, "gate", _subtask);
-            output.Collect(value);
-        }
-
-        public override void SnapshotState(long checkpointId) => injector.Check(FailurePoint.Snapshot, "gate", _subtask);
-    }
 }

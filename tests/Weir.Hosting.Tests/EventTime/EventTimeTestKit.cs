@@ -1,4 +1,6 @@
 using Weir.Hosting.Grains;
+using Weir.Jobs;
+using Weir.Streaming.Api;
 using Weir.Streaming.Functions;
 using Weir.Streaming.Graph;
 using Weir.Streaming.Sinks;
@@ -46,4 +48,24 @@ internal static class EventTimeTestKit
     }
 
     public static AggregateFunction<Event, long, long> Count() => new(() => 0, (_, c) => c + 1, c => c, (a, b) => a + b);
+}
+
+/// <summary>Passes events on; the failure points of a job (processing, snapshot, restore) are here, under the uid "gate".</summary>
+internal sealed class Gate(FailureInjector injector) : KeyedProcessFunction<int, Event, Event>
+{
+    private int _subtask;
+
+    public override void Open(IKeyedRuntimeContext context)
+    {
+        _subtask = context.SubtaskIndex;
+        injector.Check(FailurePoint.Restore, "gate", _subtask, context.IsRestored);
+    }
+
+    public override void ProcessElement(Event value, Context context, ICollector<Event> output)
+    {
+        injector.Check(FailurePoint.Process, "gate", _subtask);
+        output.Collect(value);
+    }
+
+    public override void SnapshotState(long checkpointId) => injector.Check(FailurePoint.Snapshot, "gate", _subtask);
 }

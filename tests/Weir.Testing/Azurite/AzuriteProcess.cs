@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Weir.Testing.Azurite;
@@ -77,7 +75,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         var workspace = Path.Combine(Path.GetTempPath(), "weir-azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workspace);
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free(1)[0];
         var start = new ProcessStartInfo(azurite)
         {
             WorkingDirectory = workspace,
@@ -205,13 +203,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"'npm ci --no-audit --no-fund' in {root} failed with exit code {process.ExitCode}:{Environment.NewLine}{await stdout}{await stderr}");
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
