@@ -1,12 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Weir.Benchmarks.Nexmark.Generator;
 using Weir.Benchmarks.Nexmark.Model;
 using Weir.Benchmarks.Nexmark.Queries;
 using Weir.Benchmarks.Nexmark.Running;
 using Weir.Checkpointing.Configuration;
-using Weir.Hosting;
 using Weir.Hosting.Grains;
 using Weir.Streaming.Api;
 using Weir.Streaming.Sinks;
@@ -15,27 +11,10 @@ using Weir.Streaming.Watermarks;
 namespace Weir.Nexmark.Tests;
 
 /// <summary>A silo in this process that runs Nexmark queries to their end, checkpointing to a temporary directory.</summary>
-internal sealed class NexmarkSilo : IAsyncDisposable
+internal sealed class NexmarkSilo(WeirRunner runner, TimeSpan checkpointInterval) : IAsyncDisposable
 {
-    private readonly IHost _host;
-    private readonly string _directory;
-
-    private NexmarkSilo(IHost host, string directory)
-    {
-        _host = host;
-        _directory = directory;
-    }
-
-    public static async Task<NexmarkSilo> StartAsync(string checkpointInterval)
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "weir-nexmark-test-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddWeir(WeirOptions.Default.With(("execution.checkpointing.dir", directory), ("execution.checkpointing.interval", checkpointInterval)));
-        var host = builder.Build();
-        await host.StartAsync();
-        return new NexmarkSilo(host, directory);
-    }
+    public static async Task<NexmarkSilo> StartAsync(string checkpointInterval) =>
+        new(await WeirRunner.StartAsync(channelCapacity: null, verbose: false), FlinkDuration.Parse(checkpointInterval));
 
     /// <summary>Runs <paramref name="query"/> over the first <paramref name="events"/> events; returns the rows its exactly-once sink committed.</summary>
     public async Task<IReadOnlyList<TRow>> RunAsync<TRow>(NexmarkQuery query, GeneratorConfig config, long events, int parallelism, int partitions)
@@ -49,7 +28,7 @@ internal sealed class NexmarkSilo : IAsyncDisposable
     private async Task<IReadOnlyList<TRow>> RunAsync<TRow>(NexmarkQuery query, StreamExecutionEnvironment env, CollectingSinks sinks, long events)
     {
         var graph = env.Build($"nexmark-{query.Name}-{Guid.NewGuid():N}"[..24]);
-        var job = await _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph);
+        var job = await runner.SubmitAsync(graph, checkpointInterval, incremental: false);
         var status = await job.WaitForTerminationAsync().Within($"{query.Name} on {events} events finishes", TimeSpan.FromSeconds(60));
         Assert.True(status.State == JobState.Finished, $"{query.Name} ended {status.State}: {status.FailureCause}");
         Assert.True(status.Checkpoints.Completed > 0, $"{query.Name} completed no checkpoint");
@@ -66,18 +45,7 @@ internal sealed class NexmarkSilo : IAsyncDisposable
         return RunAsync<TRow>(query, env, sinks, events.Count);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => runner.DisposeAsync();
 
     private sealed class CollectingSinks(string name) : IResultSinks
     {

@@ -10,6 +10,7 @@ using Weir.Hosting;
 using Weir.Hosting.Channels;
 using Weir.Hosting.Grains;
 using Weir.Streaming.Api;
+using Weir.Streaming.Graph;
 using Weir.Streaming.Watermarks;
 
 namespace Weir.Benchmarks.Nexmark.Running;
@@ -80,22 +81,11 @@ internal sealed class WeirRunner : IAsyncDisposable
     public async Task<RunFigures> RunAsync(NexmarkSettings settings, long events, bool checkpoints, IResultSinks sinks, Func<long> rows)
     {
         var probe = new ThroughputProbe(events);
-        var config = new GeneratorConfig { Seed = settings.Seed, EventsPerSecond = settings.EventRate };
         var jobId = $"nexmark-{settings.Query.Name}-{++_jobs}";
-        var graph = Job(settings.Query, config, events, settings.Parallelism, settings.Partitions, sinks, probe).Build(jobId);
-        var options = WeirOptions.Default.With(
-            ("execution.checkpointing.dir", _checkpointDirectory),
-            ("execution.checkpointing.interval", checkpoints && settings.CheckpointInterval is { } interval ? FlinkDuration.Format(interval) : "0"),
-            ("execution.checkpointing.incremental", settings.Incremental && checkpoints ? "true" : "false"));
-
+        var graph = Job(settings.Query, settings.Generator, events, settings.Parallelism, settings.Partitions, sinks, probe).Build(jobId);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var job = await _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(jobId, options));
-        JobStatus status;
-        while (!(status = await job.GetStatusAsync()).IsTerminal)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(250));
-        }
-
+        var job = await SubmitAsync(graph, checkpoints ? settings.CheckpointInterval : null, settings.Incremental && checkpoints);
+        var status = await job.WaitForTerminationAsync();
         var jobSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (status.State != JobState.Finished)
         {
@@ -116,6 +106,13 @@ internal sealed class WeirRunner : IAsyncDisposable
             enabled ? CheckpointFigures.Of(steady, status.Checkpoints.Failed) : null,
             enabled ? CheckpointFigures.Of(status.Checkpoints) : null);
     }
+
+    /// <summary>Submits <paramref name="graph"/> as the job of its name, checkpointing to the runner's directory every <paramref name="interval"/> (null: off).</summary>
+    public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental) =>
+        _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(graph.Name, WeirOptions.Default.With(
+            ("execution.checkpointing.dir", _checkpointDirectory),
+            ("execution.checkpointing.interval", interval is { } every ? FlinkDuration.Format(every) : "0"),
+            ("execution.checkpointing.incremental", incremental ? "true" : "false"))));
 
     public async ValueTask DisposeAsync()
     {
