@@ -87,16 +87,12 @@ internal sealed class Connection
     /// <summary>Calls from the peer that this side has not answered yet.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
-    public bool IsClosed
-    {
-        get
-        {
-            lock (_outboxLock)
-            {
-                return _isClosed;
-            }
-        }
-    }
+    /// <summary>
+    /// True once <see cref="Close"/> ran. Read without the outbox lock: the receive loop asks after
+    /// every frame and callers before every send, and the flag only ever goes from false to true
+    /// (set under the lock, which <see cref="TrySend"/> checks again).
+    /// </summary>
+    public bool IsClosed => Volatile.Read(ref _isClosed);
 
     /// <summary>Completes with the reason when the connection closes.</summary>
     public Task<string> Closed => _closed.Task;
@@ -133,10 +129,7 @@ internal sealed class Connection
     public async Task WriteHandshakeAsync(FrameType type, Action<DataWriter> write, CancellationToken cancellationToken)
     {
         var writer = new DataWriter(256);
-        writer.WriteRaw(Frames.Preamble);
-        var start = Frames.Begin(writer, type);
-        write(writer);
-        Frames.End(writer, start);
+        WriteHandshake(writer, type, write);
         await _output.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
@@ -209,10 +202,7 @@ internal sealed class Connection
         {
             lock (_outboxLock)
             {
-                _pending.WriteRaw(Frames.Preamble);
-                var start = Frames.Begin(_pending, FrameType.HelloAck);
-                ack.Write(_pending);
-                Frames.End(_pending, start);
+                WriteHandshake(_pending, FrameType.HelloAck, ack.Write);
                 _sendScheduled = true;
             }
 
@@ -483,6 +473,15 @@ internal sealed class Connection
         {
             await CompleteQuietly(_output.CompleteAsync()).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The preamble and one handshake frame: what each side sends first.</summary>
+    private static void WriteHandshake(DataWriter writer, FrameType type, Action<DataWriter> write)
+    {
+        writer.WriteRaw(Frames.Preamble);
+        var start = Frames.Begin(writer, type);
+        write(writer);
+        Frames.End(writer, start);
     }
 
     /// <summary>Whether the bytes received so far (perhaps fewer than 4) agree with the preamble.</summary>

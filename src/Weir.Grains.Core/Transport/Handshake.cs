@@ -60,9 +60,9 @@ internal static class Handshake
     /// answer. To accept, the decider starts the connection with its ack
     /// (<see cref="Connection.Start"/>), so it can publish the connection atomically with the
     /// decision; a refusal is written here, logged with its reason, and the connection closed.
-    /// Returns the Hello when accepted; null when refused or broken.
+    /// Never throws: a broken or refused handshake ends with the connection closed.
     /// </summary>
-    public static async Task<Hello?> AcceptAsync(
+    public static async Task AcceptAsync(
         Socket socket, ConnectionOptions options, Func<Hello, Connection, HelloAck> decide, ILogger logger, CancellationToken cancellationToken)
     {
         var connection = new Connection(socket, options, logger);
@@ -84,29 +84,25 @@ internal static class Handshake
             var ack = decide(hello, connection);
             if (ack.Accepted)
             {
-                return hello;
+                return;
             }
 
             TransportLog.Rejected(logger, connection.RemoteEndPoint, ack.Reason);
             await connection.WriteHandshakeAsync(FrameType.HelloAck, ack.Write, cancellationToken).ConfigureAwait(false);
             connection.Close(ack.Reason, CloseKind.Local);
-            return null;
         }
         catch (ConnectionFailedException exception)
         {
             connection.Close(exception.Message, CloseKind.ProtocolViolation);
-            return null;
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             connection.Close($"the handshake failed: {exception.Message}", CloseKind.Remote);
-            return null;
         }
         catch (Exception exception)
         {
             TransportLog.HandlerFailed(logger, exception, connection.ToString());
             connection.Close($"accepting the connection failed: {exception.GetType().Name}: {exception.Message}", CloseKind.Local);
-            return null;
         }
     }
 }

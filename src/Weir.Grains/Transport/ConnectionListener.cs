@@ -64,7 +64,6 @@ internal sealed class ConnectionListener : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-
     }
 
     private async Task AcceptLoopAsync()
