@@ -26,14 +26,13 @@ internal sealed class ClientConnectionHandler(WeirClient client) : IConnectionHa
 {
     public void OnFrame(Connection connection, FrameType type, ReadOnlySpan<byte> payload)
     {
-        var reader = new DataReader(payload);
         switch (type)
         {
             case FrameType.Response:
-                var id = reader.ReadVarUInt64();
-                client.Pending.Complete(id, connection, payload[reader.Position..]);
+                client.Pending.Complete(connection, payload);
                 break;
             case FrameType.GatewaysChanged:
+                var reader = new DataReader(payload);
                 client.OnGatewaysChanged(GatewayList.Read(ref reader));
                 break;
             case FrameType.Pong:

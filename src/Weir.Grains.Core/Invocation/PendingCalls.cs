@@ -78,28 +78,27 @@ internal sealed class PendingCalls
     }
 
     /// <summary>
-    /// Completes the call <paramref name="id"/> with a response that arrived on
-    /// <paramref name="connection"/>; false if it had already ended (e.g. timed out) or went out on
-    /// another connection (a response comes back on the connection its request left on, so a peer
-    /// cannot answer calls it was never sent).
+    /// Completes the call that a Response frame (<paramref name="response"/>: the correlation id,
+    /// then the body) answers, if it arrived on the connection the request left on: a peer cannot
+    /// answer calls it was never sent. A call that already ended (e.g. timed out) is not completed again.
     /// </summary>
-    public bool Complete(ulong id, Connection connection, ReadOnlySpan<byte> body)
+    public void Complete(Connection connection, ReadOnlySpan<byte> response)
     {
+        var reader = new DataReader(response);
+        var id = reader.ReadVarUInt64();
         if (!_calls.TryGetValue(id, out var call) || !ReferenceEquals(call.Connection, connection) || !_calls.TryRemove(id, out _))
         {
-            return false;
+            return;
         }
 
         try
         {
-            call.OnResponse(body);
+            call.OnResponse(response[reader.Position..]);
         }
         catch (Exception exception)
         {
             call.OnFailure(exception);
         }
-
-        return true;
     }
 
     /// <summary>Times out every call whose deadline is at or before <paramref name="now"/>.</summary>

@@ -41,8 +41,7 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
         switch (type)
         {
             case FrameType.Response:
-                var correlationId = reader.ReadVarUInt64();
-                cluster.PendingCalls.Complete(correlationId, connection, payload[reader.Position..]);
+                cluster.PendingCalls.Complete(connection, payload);
                 break;
             case FrameType.Pong:
                 cluster.Prober.OnPong(reader.ReadVarUInt64());
