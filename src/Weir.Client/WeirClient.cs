@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Weir.Grains;
 using Weir.Grains.Invocation;
-using Weir.Grains.Membership;
 using Weir.Grains.Transport;
 using Weir.Grains.Wire;
 
@@ -263,8 +262,7 @@ public sealed class WeirClient : IGrainFactory, IAsyncDisposable
         {
             try
             {
-                var data = await table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
-                candidates.AddRange(data.Entries.Where(e => e.Entry.Status == SiloStatus.Active && e.Entry.GatewayEndpoint is not null).Select(e => e.Entry.GatewayEndpoint!));
+                candidates.AddRange((await table.ReadAllAsync(cancellationToken).ConfigureAwait(false)).ActiveGateways);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

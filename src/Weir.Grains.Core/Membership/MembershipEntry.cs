@@ -104,6 +104,10 @@ public sealed class MembershipTableData
         return null;
     }
 
+    /// <summary>The gateways of the active silos: where grain clients may connect.</summary>
+    public IReadOnlyList<IPEndPoint> ActiveGateways =>
+        Entries.Where(e => e.Entry.Status == SiloStatus.Active).Select(e => e.Entry.GatewayEndpoint).OfType<IPEndPoint>().ToList();
+
     /// <inheritdoc />
     public override string ToString() => $"v{Version.Version}: {string.Join(", ", Entries.Select(e => e.Entry))}";
 }

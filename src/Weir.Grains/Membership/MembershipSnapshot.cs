@@ -27,8 +27,7 @@ internal sealed class MembershipSnapshot
     public bool IsDead(SiloAddress silo) => StatusOf(silo) == SiloStatus.Dead;
 
     /// <summary>Active silos' gateways.</summary>
-    public IReadOnlyList<System.Net.IPEndPoint> Gateways =>
-        Entries.Where(e => e.Status == SiloStatus.Active && e.GatewayEndpoint is not null).Select(e => e.GatewayEndpoint!).ToList();
+    public IReadOnlyList<System.Net.IPEndPoint> Gateways => Table.ActiveGateways;
 
     public override string ToString() => $"v{Version}: {string.Join(", ", Entries)}";
 }
