@@ -33,8 +33,7 @@ public sealed class TransportTests
     public async Task AnOversizedFrameClosesThatConnectionOnly()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
 
         var prefix = new byte[5];
         BinaryPrimitives.WriteInt32LittleEndian(prefix, 17 * 1024 * 1024);
@@ -80,8 +79,7 @@ public sealed class TransportTests
     public async Task GarbageAfterTheHandshakeClosesThatConnectionOnly()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
 
         await raw.SendAsync([3, 0, 0, 0, 200, 1, 2]);
 
@@ -94,8 +92,7 @@ public sealed class TransportTests
     public async Task AMalformedRequestClosesThatConnectionOnly()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
 
         // A correlation id, then a string that claims more bytes than the frame holds.
         await raw.SendAsync(RawConnection.Frame(FrameType.Request, w =>
@@ -113,8 +110,7 @@ public sealed class TransportTests
     public async Task AClientMayNotSendSiloFrames()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
 
         await raw.SendAsync(RawConnection.Frame(FrameType.ChannelOpen, w =>
         {
@@ -130,8 +126,7 @@ public sealed class TransportTests
     public async Task AClientCannotAnswerCallsItWasNeverSent()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
 
         await raw.SendAsync(RawConnection.Frame(FrameType.Response, w => ResponseBody.WriteOk(w, 1)));
 
@@ -178,8 +173,7 @@ public sealed class TransportTests
     public async Task APeerCannotQueueCallsWithoutBound()
     {
         await using var fixture = await Fixture.StartAsync();
-        await using var raw = await RawConnection.ConnectAsync(fixture.Target.Gateway);
-        Assert.True((await raw.HandshakeAsync(fixture.Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+        await using var raw = await fixture.ConnectRawClientAsync();
         var method = GrainMethod.For(typeof(IEchoGrain).GetMethod(nameof(IEchoGrain.WaitAsync))!);
         var key = TestCluster.KeyOwnedBy(fixture.Target, "flood");
         var limit = Weir.Grains.Transport.MessageCenter.MaxRequestsInFlightPerConnection;
@@ -265,6 +259,14 @@ public sealed class TransportTests
             var fixture = new Fixture(cluster, client);
             await fixture.AssertStillServingAsync();
             return fixture;
+        }
+
+        /// <summary>A raw connection to the target's gateway, past an accepted client handshake.</summary>
+        public async Task<RawConnection> ConnectRawClientAsync()
+        {
+            var raw = await RawConnection.ConnectAsync(Target.Gateway);
+            Assert.True((await raw.HandshakeAsync(Cluster.ClusterId, ConnectionRole.Client)).Accepted);
+            return raw;
         }
 
         /// <summary>A silo-to-silo call into the target and a client call through its gateway both work.</summary>
