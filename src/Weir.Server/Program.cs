@@ -78,6 +78,12 @@ catch (Microsoft.Extensions.Options.OptionsValidationException e)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
+catch (InvalidOperationException e)
+{
+    // The silo could not start: its port is taken, or its cluster's membership table cannot be joined.
+    Console.Error.WriteLine($"The silo could not start: {e.Message}");
+    return 1;
+}
 
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 if (spec is null)

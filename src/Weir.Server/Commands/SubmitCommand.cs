@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Weir.Checkpointing.Configuration;
 using Weir.Client;
 using Weir.Server.Cli;
 
@@ -15,13 +16,12 @@ internal static class SubmitCommand
             return 2;
         }
 
-        var options = new WeirClientOptions { ClusterId = arguments.ClusterId };
-        foreach (var gateway in arguments.Gateways)
+        await using var client = CreateClient(arguments, spec);
+        if (client is null)
         {
-            options.Gateways.Add(gateway);
+            return 2;
         }
 
-        await using var client = new WeirClient(options, NullLoggerFactory.Instance);
         using var stopping = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -35,10 +35,34 @@ internal static class SubmitCommand
             await output.WriteLineAsync($"Connected to cluster '{arguments.ClusterId}' through gateway {client.Gateway} (silo {client.GatewaySilo}).");
             return await new RunJobCommand(client, TimeProvider.System, arguments, output).RunAsync(spec, attach: null, stopping.Token);
         }
-        catch (Exception e) when (e is Weir.Grains.SiloUnavailableException or TimeoutException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is Weir.Grains.SiloUnavailableException or Weir.Grains.GrainCallException or TimeoutException or ArgumentException or InvalidOperationException)
         {
             await Console.Error.WriteLineAsync($"Cannot run the job on the cluster: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// Bad input stops here, before the cluster sees it: the overrides (the silos apply them to
+    /// their own configuration) and the gateway addresses. Null, with the reason printed, if either is bad.
+    /// </summary>
+    private static WeirClient? CreateClient(ServerArguments arguments, Weir.Hosting.Jobs.JobSpec spec)
+    {
+        try
+        {
+            spec.Apply(WeirOptions.Default);
+            var options = new WeirClientOptions { ClusterId = arguments.ClusterId };
+            foreach (var gateway in arguments.Gateways)
+            {
+                options.Gateways.Add(gateway);
+            }
+
+            return new WeirClient(options, NullLoggerFactory.Instance);
+        }
+        catch (Exception e) when (e is WeirConfigurationException or ArgumentException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return null;
         }
     }
 }
