@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Weir.Checkpointing.Metadata;
+using Weir.Serialization;
 using Weir.Streaming.State;
 
 namespace Weir.Benchmarks.State;
@@ -15,6 +16,7 @@ public class StateWriteBenchmark
 {
     private const int Keys = 100_000;
     private const int WritesPerOperation = 1_024;
+    private readonly DataWriter _cut = new(64 * 1024);
     private HeapKeyedStateBackend<long> _backend = null!;
     private IValueState<long> _value = null!;
     private IListState<long> _list = null!;
@@ -98,7 +100,8 @@ public class StateWriteBenchmark
         {
             for (var index = 0; index < 128; index++)
             {
-                table.CaptureChanges(index);
+                _cut.Reset();
+                table.WriteChanges(index, _cut);
             }
         }
     }

@@ -374,7 +374,13 @@ public sealed class CheckpointCoordinator
         var completed = new CompletedCheckpoint(metadata, path, now, now - pending.TriggeredAt, metadata.StateSize);
         Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now);
         _failures.OnSuccess(completed.CheckpointId);
-        _log.Completed(completed.CheckpointId, plan.JobId, completed.Duration.TotalMilliseconds, completed.StateSize);
+        _log.Completed(
+            completed.CheckpointId,
+            plan.JobId,
+            completed.Duration.TotalMilliseconds,
+            completed.StateSize,
+            pending.Acknowledgements.Values.Select(a => a.SyncDuration.TotalMilliseconds).DefaultIfEmpty().Max(),
+            pending.Acknowledgements.Values.Select(a => a.AsyncDuration.TotalMilliseconds).DefaultIfEmpty().Max());
 
         if (pending.Kind == CheckpointKind.Savepoint)
         {

@@ -10,8 +10,8 @@ internal sealed partial class CoordinatorLog(ILogger logger)
     [LoggerMessage(100, LogLevel.Debug, "Triggering checkpoint {CheckpointId} of job {JobId} at {SourceCount} sources")]
     public partial void Triggered(long checkpointId, string jobId, int sourceCount);
 
-    [LoggerMessage(101, LogLevel.Information, "Completed checkpoint {CheckpointId} of job {JobId} in {DurationMs:0} ms ({StateSize} bytes)")]
-    public partial void Completed(long checkpointId, string jobId, double durationMs, long stateSize);
+    [LoggerMessage(101, LogLevel.Information, "Completed checkpoint {CheckpointId} of job {JobId} in {DurationMs:0} ms ({StateSize} bytes; slowest task parts: sync {SyncMs:0} ms, async {AsyncMs:0} ms)")]
+    public partial void Completed(long checkpointId, string jobId, double durationMs, long stateSize, double syncMs, double asyncMs);
 
     [LoggerMessage(102, LogLevel.Warning, "Checkpoint {CheckpointId} of job {JobId} {Reason} {Detail}")]
     public partial void Aborted(long checkpointId, string jobId, string reason, string detail);

@@ -43,7 +43,33 @@ internal static class KeyGroupBlockFile
         return keyGroups;
     }
 
-    public static void WriteBlock(DataWriter writer, IReadOnlyList<(IStateTable Table, object Capture)> states, Action<IStateTable, object, DataWriter> writeState)
+    /// <summary>
+    /// Writes blocks serialized beforehand (<see cref="WriteBlock{TCapture}"/> into one buffer, back
+    /// to back from offset 0) to <paramref name="path"/> (create-only) and returns their segments.
+    /// </summary>
+    public static async Task<List<KeyGroupState>> WriteAsync(
+        ICheckpointStore store,
+        string path,
+        ReadOnlyMemory<byte> blocks,
+        IReadOnlyList<(int KeyGroup, int Length)> layout,
+        SegmentKind kind,
+        CancellationToken cancellationToken)
+    {
+        var keyGroups = new List<KeyGroupState>(layout.Count);
+        var offset = 0;
+        foreach (var (keyGroup, length) in layout)
+        {
+            var checksum = Crc32C.Compute(blocks.Span.Slice(offset, length));
+            keyGroups.Add(new KeyGroupState(keyGroup, [new StateSegment(path, offset, length, checksum, kind)]));
+            offset += length;
+        }
+
+        await store.WriteAsync(path, (stream, ct) => stream.WriteAsync(blocks[..offset], ct), WriteMode.CreateOnly, cancellationToken);
+        return keyGroups;
+    }
+
+    /// <summary>Appends one key group's block: its states' names and payloads, each payload written by <paramref name="writeState"/>.</summary>
+    public static void WriteBlock<TCapture>(DataWriter writer, IReadOnlyList<(IStateTable Table, TCapture Capture)> states, Action<IStateTable, TCapture, DataWriter> writeState)
     {
         writer.WriteVarInt32(states.Count);
         foreach (var (table, capture) in states)

@@ -15,9 +15,9 @@ namespace Weir.Streaming.State;
 /// Reads never copy; the task thread and the uploading thread only ever read a shared map.
 ///
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>): every write also records
-/// in a <see cref="KeyChangeSet{TKey}"/> which key changed and how. A cut takes those changes out
-/// (<see cref="CaptureChanges"/>: O(changed keys), copying changed values, serializing nothing) and
-/// the delta is written later. Delta payload format:
+/// in a <see cref="KeyChangeSet{TKey}"/> which key changed and how. A cut serializes those changes
+/// (<see cref="WriteChanges"/>: O(changed keys), the current values written as they are, no copy
+/// kept alive until an upload) and forgets them; the bytes are uploaded later. Delta payload format:
 /// <c>record count (varint) | per record: op (byte) | key | body</c>, with ops
 /// 0 put (body: the value), 1 delete (no body), 2 append (body: the appended elements, as a list
 /// value), 3 merge entries (body: the entries put, as a map value | removed count (varint) | removed map keys).
@@ -193,46 +193,22 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public void DiscardChanges(int keyGroupIndex) => _changes?[keyGroupIndex].Clear();
 
     /// <inheritdoc />
-    public object? CaptureChanges(int keyGroupIndex)
+    public bool WriteChanges(int keyGroupIndex, DataWriter writer)
     {
         if (_changes?[keyGroupIndex] is not { Count: > 0 } changes)
         {
-            return null;
+            return false;
         }
 
         var map = _groups[keyGroupIndex].Map;
-        var records = new ChangeRecord[changes.Count];
-        var n = 0;
+        writer.WriteVarInt32(changes.Count);
         foreach (var (key, change) in changes)
         {
-            records[n++] = Record(map, key, change);
+            WriteRecord(writer, map, key, change);
         }
 
         changes.Clear();
-        return records;
-    }
-
-    /// <inheritdoc />
-    public void WriteChanges(object capture, DataWriter writer)
-    {
-        var records = (ChangeRecord[])capture;
-        writer.WriteVarInt32(records.Length);
-        foreach (var record in records)
-        {
-            writer.WriteByte(record.Op);
-            _keySerializer.Write(writer, record.Key);
-            switch (record.Op)
-            {
-                case PutOp:
-                case AppendOp:
-                    _valueSerializer.Write(writer, record.Value);
-                    break;
-                case MergeEntriesOp:
-                    _valueSerializer.Write(writer, record.Value);
-                    _values.WriteRemoved(writer, record.Removed);
-                    break;
-            }
-        }
+        return true;
     }
 
     /// <inheritdoc />
@@ -289,27 +265,37 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>What the delta carries for one changed key: taken now, so later writes (in place or not) cannot change it.</summary>
-    private ChangeRecord Record(Dictionary<TKey, TValue> map, TKey key, KeyChange change)
+    /// <summary>One changed key's delta record, from the value it holds now.</summary>
+    private void WriteRecord(DataWriter writer, Dictionary<TKey, TValue> map, TKey key, KeyChange change)
     {
         if (!map.TryGetValue(key, out var current))
         {
-            return new ChangeRecord(key, DeleteOp, default!, null);
+            writer.WriteByte(DeleteOp);
+            _keySerializer.Write(writer, key);
+            return;
         }
 
         switch (change.Kind)
         {
             case KeyChangeKind.Appended when _values.TryTakeAppended(current, change.AppendedFrom, out var appended):
-                return new ChangeRecord(key, AppendOp, appended, null);
+                writer.WriteByte(AppendOp);
+                _keySerializer.Write(writer, key);
+                _valueSerializer.Write(writer, appended);
+                break;
             case KeyChangeKind.EntriesChanged when _values.TryTakeEntries(current, change.Entries!, out var put, out var removed):
-                return new ChangeRecord(key, MergeEntriesOp, put, removed);
+                writer.WriteByte(MergeEntriesOp);
+                _keySerializer.Write(writer, key);
+                _valueSerializer.Write(writer, put);
+                _values.WriteRemoved(writer, removed);
+                break;
             default:
                 // Replaced, or a key deleted and set again in the interval: the whole current value.
-                return new ChangeRecord(key, PutOp, _values.Copy(current), null);
+                writer.WriteByte(PutOp);
+                _keySerializer.Write(writer, key);
+                _valueSerializer.Write(writer, current);
+                break;
         }
     }
-
-    private readonly record struct ChangeRecord(TKey Key, byte Op, TValue Value, object? Removed);
 
     private sealed class VersionedMap(Dictionary<TKey, TValue> map)
     {
@@ -341,17 +327,14 @@ internal interface IStateTable
     /// <summary>Entries of the key group.</summary>
     int EntryCount(int keyGroupIndex);
 
-    /// <summary>Keys of the key group changed since the last <see cref="CaptureChanges"/>.</summary>
+    /// <summary>Keys of the key group changed since the last <see cref="WriteChanges"/>.</summary>
     int ChangeCount(int keyGroupIndex);
 
     /// <summary>Forgets the key group's changes since the last cut (a full copy of the key group holds them).</summary>
     void DiscardChanges(int keyGroupIndex);
 
-    /// <summary>Takes the key group's changes since the last call (a cut); null if none. Serializes nothing.</summary>
-    object? CaptureChanges(int keyGroupIndex);
-
-    /// <summary>Writes changes taken by <see cref="CaptureChanges"/> as a delta payload.</summary>
-    void WriteChanges(object capture, DataWriter writer);
+    /// <summary>Writes the key group's changes since the last call (a cut) as a delta payload and forgets them; false, writing nothing, if there are none.</summary>
+    bool WriteChanges(int keyGroupIndex, DataWriter writer);
 
     /// <summary>Applies a delta payload written by <see cref="WriteChanges"/> to a key group.</summary>
     void ApplyChanges(int keyGroupIndex, ReadOnlySpan<byte> payload);

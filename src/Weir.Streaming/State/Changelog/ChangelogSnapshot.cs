@@ -5,15 +5,14 @@ namespace Weir.Streaming.State.Changelog;
 
 /// <summary>
 /// An incremental checkpoint of one keyed operator subtask between its two parts: the changes
-/// taken at the cut (and, rarely, key groups pinned for a materialization the checkpoint does
+/// serialized at the cut (and, rarely, key groups pinned for a materialization the checkpoint does
 /// itself), and every key group's chain at the cut. The asynchronous part writes the new files
 /// to <c>shared/</c>, waits for earlier files of the chains that are still being written, and
 /// describes each key group as its chain's segments.
 /// </summary>
 internal sealed class ChangelogSnapshot(
     KeyGroupRange range,
-    IReadOnlyList<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> deltaGroups,
-    ChangelogFile? deltaFile,
+    (SerializedDelta Changes, ChangelogFile File)? delta,
     IReadOnlyList<(KeyedStateSnapshot Snapshot, ChangelogFile File)> materializations,
     IReadOnlyList<(int KeyGroup, ChangelogFile[] Chain)> chains,
     PendingCut cut,
@@ -34,11 +33,11 @@ internal sealed class ChangelogSnapshot(
     /// </remarks>
     public async Task<KeyedStateHandle> WriteAsync(ICheckpointStore store, string exclusivePath, CancellationToken cancellationToken)
     {
-        if (deltaFile is not null)
+        if (delta is var (changes, deltaFile))
         {
             try
             {
-                var written = await KeyGroupBlockFile.WriteAsync(store, deltaFile.Path, deltaGroups, static (table, capture, writer) => table.WriteChanges(capture, writer), SegmentKind.Delta, shutdown);
+                var written = await changes.WriteAsync(store, deltaFile.Path, shutdown);
                 DeltaBytes = written.Sum(g => g.Segments[0].Length);
                 deltaFile.Complete(written);
             }
@@ -46,6 +45,10 @@ internal sealed class ChangelogSnapshot(
             {
                 deltaFile.Fail(exception);
                 throw;
+            }
+            finally
+            {
+                changes.Release();
             }
         }
 
@@ -95,7 +98,12 @@ internal sealed class ChangelogSnapshot(
         // Not written (the synchronous part failed for another operator, or writing stopped):
         // later cuts must not wait for these files, and the next checkpoint repairs the chains.
         var notWritten = new InvalidOperationException("The checkpoint that should have written this file did not write it.");
-        deltaFile?.Fail(notWritten);
+        if (delta is var (changes, deltaFile))
+        {
+            deltaFile.Fail(notWritten);
+            changes.Release();
+        }
+
         foreach (var (materialization, file) in materializations)
         {
             file.Fail(notWritten);

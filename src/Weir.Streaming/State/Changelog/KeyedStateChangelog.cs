@@ -9,7 +9,7 @@ namespace Weir.Streaming.State.Changelog;
 /// FLIP-158, on the heap backend's own change tracking).
 /// <list type="number">
 /// <item>Writes record, per key group and state, which keys changed and how (<see cref="KeyChangeSet{TKey}"/>).</item>
-/// <item>At checkpoint n (the cut, on the task thread) the changes are taken out; the
+/// <item>At checkpoint n (the cut, on the task thread) the changes are serialized and forgotten; the
 /// asynchronous part writes them as one delta file in <c>shared/</c> with a Delta segment per
 /// changed key group. Every key group's state in checkpoint n is its chain: its latest
 /// materialization (a Full segment in <c>shared/</c>) and the deltas since, in order.</item>
@@ -38,6 +38,7 @@ internal sealed class KeyedStateChangelog : IDisposable
     private readonly HashSet<ChangelogFile> _files = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly List<Task> _deletes = [];
+    private readonly DeltaBuffers _deltaBuffers = new();
     private Materialization? _materialization;
     private bool _disposed;
 
@@ -104,7 +105,7 @@ internal sealed class KeyedStateChangelog : IDisposable
 
     /// <summary>
     /// The synchronous part of incremental checkpoint <paramref name="checkpointId"/>: O(changed keys
-    /// + key groups), copying changed values and serializing nothing.
+    /// + key groups), serializing the changed keys' current values and copying none.
     /// </summary>
     public ChangelogSnapshot Capture(long checkpointId)
     {
@@ -125,39 +126,37 @@ internal sealed class KeyedStateChangelog : IDisposable
         }
 
         var inCheckpoint = MaterializationPolicy.InCheckpoint(_chains, changes, entries, _options.MaxDeltaChainLength);
+        ChangelogFile? deltaFile = null;
 
-        // 1. The changes since the last cut (taken from every key group, so tracking restarts
-        //    empty; those of key groups materialized below are in the materialization).
-        var deltaGroups = new List<(int, List<(IStateTable, object)>)>();
+        // 1. The changes since the last cut, serialized now (taken from every key group, so tracking
+        //    restarts empty; those of key groups materialized below are in the materialization).
+        var delta = new SerializedDelta(_deltaBuffers);
+        var changed = new List<(IStateTable, int)>(tables.Length);
         for (var index = 0; index < _chains.Length; index++)
         {
-            List<(IStateTable, object)>? states = null;
+            changed.Clear();
             foreach (var table in tables)
             {
                 if (inCheckpoint.Contains(index))
                 {
                     table.DiscardChanges(index);
                 }
-                else if (table.CaptureChanges(index) is { } captured)
+                else if (table.ChangeCount(index) > 0)
                 {
-                    (states ??= []).Add((table, captured));
+                    changed.Add((table, index));
                 }
             }
 
-            if (states is not null)
+            if (changed.Count > 0)
             {
-                deltaGroups.Add((Range.Start + index, states));
+                delta.AddBlock(Range.Start + index, changed);
+                _chains[index].AddDelta(deltaFile ??= NewFile(checkpointId, SegmentKind.Delta));
             }
         }
 
-        ChangelogFile? deltaFile = null;
-        if (deltaGroups.Count > 0)
+        if (deltaFile is null)
         {
-            deltaFile = NewFile(checkpointId, SegmentKind.Delta);
-            foreach (var (keyGroup, _) in deltaGroups)
-            {
-                _chains[keyGroup - Range.Start].AddDelta(deltaFile);
-            }
+            delta.Release();
         }
 
         // 2. Key groups the checkpoint must materialize itself: one file per materialization group.
@@ -211,7 +210,7 @@ internal sealed class KeyedStateChangelog : IDisposable
         var cut = new PendingCut(checkpointId, named);
         _pending[checkpointId] = cut;
         CollectOrphans();
-        return new ChangelogSnapshot(Range, deltaGroups, deltaFile, materializations, chains, cut, _shutdown.Token);
+        return new ChangelogSnapshot(Range, deltaFile is null ? null : (delta, deltaFile), materializations, chains, cut, _shutdown.Token);
     }
 
     /// <summary>
