@@ -38,12 +38,7 @@ internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend
 
     private List<T> ListForUpdate()
     {
-        var map = table.Writable(backend.CurrentKeyGroupIndex);
-        if (!map.TryGetValue(backend.CurrentKey, out var list))
-        {
-            map[backend.CurrentKey] = list = [];
-        }
-
+        var list = table.GetOrAddForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, static () => []);
         table.MarkAppended(backend.CurrentKeyGroupIndex, backend.CurrentKey, list.Count);
         return list;
     }
@@ -71,12 +66,7 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
 
     public void Put(TMapKey key, TMapValue value)
     {
-        var maps = table.Writable(backend.CurrentKeyGroupIndex);
-        if (!maps.TryGetValue(backend.CurrentKey, out var map))
-        {
-            maps[backend.CurrentKey] = map = [];
-        }
-
+        var map = table.GetOrAddForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, static () => []);
         map[key] = value;
         table.MarkEntryChanged(backend.CurrentKeyGroupIndex, backend.CurrentKey, key);
     }
@@ -88,13 +78,11 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
             return;
         }
 
-        var maps = table.Writable(backend.CurrentKeyGroupIndex);
-        var map = maps[backend.CurrentKey];
+        table.TryGetForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map);
         map.Remove(key);
         if (map.Count == 0)
         {
-            maps.Remove(backend.CurrentKey);
-            table.MarkDeleted(backend.CurrentKeyGroupIndex, backend.CurrentKey);
+            table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
         }
         else
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Weir.Serialization;
 using Weir.Streaming.State.Changelog;
 
@@ -14,8 +15,11 @@ namespace Weir.Streaming.State;
 /// part of a checkpoint is O(key groups), and only groups written during an upload are copied.
 /// Reads never copy; the task thread and the uploading thread only ever read a shared map.
 ///
-/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>): every write also records
-/// in a <see cref="KeyChangeSet{TKey}"/> which key changed and how. A cut serializes those changes
+/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>): writes also record in a
+/// <see cref="KeyChangeSet{TKey}"/> which key changed and how. Each entry remembers the interval
+/// (cut to cut) in which a put last recorded it as replaced, so further puts of the same key in that
+/// interval, the common case (a window's accumulator updated per record), skip the change set: a
+/// replace stays a replace until the key is removed, which removes the entry and its mark. A cut serializes those changes
 /// (<see cref="WriteChanges"/>: O(changed keys), the current values written as they are, no copy
 /// kept alive until an upload) and forgets them; the bytes are uploaded later. Delta payload format:
 /// <c>record count (varint) | per record: op (byte) | key | body</c>, with ops
@@ -36,6 +40,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
     private KeyChangeSet<TKey>[]? _changes;
+    private int[]? _intervals;
 
     public StateTable(string name, int keyGroupCount, Func<TValue, TValue>? copyValue)
         : this(name, keyGroupCount, ValueDelta<TValue>.Whole(copyValue))
@@ -49,7 +54,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         _groups = new VersionedMap[keyGroupCount];
         for (var i = 0; i < keyGroupCount; i++)
         {
-            _groups[i] = new VersionedMap(new Dictionary<TKey, TValue>());
+            _groups[i] = new VersionedMap(new Dictionary<TKey, Slot>());
         }
 
         _keySerializer = Serializers.Get<TKey>();
@@ -61,12 +66,22 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <summary>Entries over all key groups.</summary>
     public long Count => _groups.Sum(g => (long)g.Map.Count);
 
-    public bool TryGet(int keyGroupIndex, TKey key, out TValue value) => _groups[keyGroupIndex].Map.TryGetValue(key, out value!);
+    public bool TryGet(int keyGroupIndex, TKey key, out TValue value)
+    {
+        var found = _groups[keyGroupIndex].Map.TryGetValue(key, out var slot);
+        value = slot.Value;
+        return found;
+    }
 
     public void Put(int keyGroupIndex, TKey key, TValue value)
     {
-        Writable(keyGroupIndex)[key] = value;
-        _changes?[keyGroupIndex].Replaced(key);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out _);
+        slot.Value = value;
+        if (_changes is not null && slot.ReplacedIn != _intervals![keyGroupIndex])
+        {
+            slot.ReplacedIn = _intervals[keyGroupIndex];
+            _changes[keyGroupIndex].Replaced(key);
+        }
     }
 
     public bool Remove(int keyGroupIndex, TKey key)
@@ -82,11 +97,35 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// The key group's map, copied first if a snapshot still reads it. Changes made through it are
-    /// not tracked: record them with <see cref="MarkAppended"/>, <see cref="MarkEntryChanged{TMapKey}"/>
-    /// or <see cref="MarkDeleted"/>, or use <see cref="Put"/> and <see cref="Remove"/>.
+    /// The value of <paramref name="key"/> for changing in place (its key group copied first if a
+    /// snapshot still reads it); false if there is none. Changes made in place are not tracked:
+    /// record them with <see cref="MarkAppended"/> or <see cref="MarkEntryChanged{TMapKey}"/>, or
+    /// put the value again.
     /// </summary>
-    public Dictionary<TKey, TValue> Writable(int keyGroupIndex)
+    public bool TryGetForUpdate(int keyGroupIndex, TKey key, out TValue value)
+    {
+        var found = Writable(keyGroupIndex).TryGetValue(key, out var slot);
+        value = slot.Value;
+        return found;
+    }
+
+    /// <summary>
+    /// The value of <paramref name="key"/> for changing in place, made by <paramref name="create"/>
+    /// (and added untracked) if there is none; see <see cref="TryGetForUpdate"/>.
+    /// </summary>
+    public TValue GetOrAddForUpdate(int keyGroupIndex, TKey key, Func<TValue> create)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out var exists);
+        if (!exists)
+        {
+            slot.Value = create();
+        }
+
+        return slot.Value;
+    }
+
+    /// <summary>The key group's map, copied first if a snapshot still reads it.</summary>
+    private Dictionary<TKey, Slot> Writable(int keyGroupIndex)
     {
         var current = _groups[keyGroupIndex];
         if (Volatile.Read(ref current.SnapshotRefs) == 0)
@@ -94,19 +133,19 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return current.Map;
         }
 
-        var copy = new Dictionary<TKey, TValue>(current.Map.Count);
+        var copy = new Dictionary<TKey, Slot>(current.Map.Count);
         if (_values.CopiesValues)
         {
-            foreach (var (key, value) in current.Map)
+            foreach (var (key, slot) in current.Map)
             {
-                copy.Add(key, _values.Copy(value));
+                copy.Add(key, slot with { Value = _values.Copy(slot.Value) });
             }
         }
         else
         {
-            foreach (var (key, value) in current.Map)
+            foreach (var (key, slot) in current.Map)
             {
-                copy.Add(key, value);
+                copy.Add(key, slot);
             }
         }
 
@@ -121,10 +160,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public void MarkEntryChanged<TMapKey>(int keyGroupIndex, TKey key, TMapKey mapKey)
         where TMapKey : notnull => _changes?[keyGroupIndex].EntryChanged(key, mapKey);
 
-    /// <summary><paramref name="key"/> was removed in place.</summary>
-    public void MarkDeleted(int keyGroupIndex, TKey key) => _changes?[keyGroupIndex].Deleted(key);
-
-    public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) => _groups[keyGroupIndex].Map;
+    public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) =>
+        _groups[keyGroupIndex].Map.Select(static e => KeyValuePair.Create(e.Key, e.Value.Value));
 
     /// <inheritdoc />
     public object? Capture(int keyGroupIndex)
@@ -147,10 +184,10 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         var map = ((VersionedMap)capture).Map;
         writer.WriteVarInt32(map.Count);
-        foreach (var (key, value) in map)
+        foreach (var (key, slot) in map)
         {
             _keySerializer.Write(writer, key);
-            _valueSerializer.Write(writer, value);
+            _valueSerializer.Write(writer, slot.Value);
         }
     }
 
@@ -164,7 +201,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         for (var i = 0; i < count; i++)
         {
             var key = _keySerializer.Read(ref reader);
-            map[key] = _valueSerializer.Read(ref reader);
+            map[key] = new Slot { Value = _valueSerializer.Read(ref reader) };
         }
     }
 
@@ -176,10 +213,12 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return;
         }
 
+        _intervals = new int[_groups.Length];
         _changes = new KeyChangeSet<TKey>[_groups.Length];
         for (var i = 0; i < _changes.Length; i++)
         {
             _changes[i] = new KeyChangeSet<TKey>();
+            _intervals[i] = 1;
         }
     }
 
@@ -190,7 +229,14 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public int ChangeCount(int keyGroupIndex) => _changes?[keyGroupIndex].Count ?? 0;
 
     /// <inheritdoc />
-    public void DiscardChanges(int keyGroupIndex) => _changes?[keyGroupIndex].Clear();
+    public void DiscardChanges(int keyGroupIndex)
+    {
+        if (_changes is not null)
+        {
+            _changes[keyGroupIndex].Clear();
+            _intervals![keyGroupIndex]++;
+        }
+    }
 
     /// <inheritdoc />
     public bool WriteChanges(int keyGroupIndex, DataWriter writer)
@@ -208,6 +254,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
 
         changes.Clear();
+        _intervals![keyGroupIndex]++;
         return true;
     }
 
@@ -224,7 +271,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             switch (op)
             {
                 case PutOp:
-                    map[key] = _valueSerializer.Read(ref reader);
+                    map[key] = new Slot { Value = _valueSerializer.Read(ref reader) };
                     break;
                 case DeleteOp:
                     map.Remove(key);
@@ -233,7 +280,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                     {
                         var appended = _valueSerializer.Read(ref reader);
                         var exists = map.TryGetValue(key, out var existing);
-                        map[key] = _values.Append(existing!, exists, appended);
+                        map[key] = new Slot { Value = _values.Append(existing.Value, exists, appended) };
                         break;
                     }
 
@@ -242,9 +289,9 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                         var put = _valueSerializer.Read(ref reader);
                         var removed = _values.ReadRemoved(ref reader);
                         var exists = map.TryGetValue(key, out var existing);
-                        if (_values.MergeEntries(existing!, exists, put, removed) is { } merged)
+                        if (_values.MergeEntries(existing.Value, exists, put, removed) is { } merged)
                         {
-                            map[key] = merged;
+                            map[key] = new Slot { Value = merged };
                         }
                         else
                         {
@@ -266,15 +313,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>One changed key's delta record, from the value it holds now.</summary>
-    private void WriteRecord(DataWriter writer, Dictionary<TKey, TValue> map, TKey key, KeyChange change)
+    private void WriteRecord(DataWriter writer, Dictionary<TKey, Slot> map, TKey key, KeyChange change)
     {
-        if (!map.TryGetValue(key, out var current))
+        if (!map.TryGetValue(key, out var slot))
         {
             writer.WriteByte(DeleteOp);
             _keySerializer.Write(writer, key);
             return;
         }
 
+        var current = slot.Value;
         switch (change.Kind)
         {
             case KeyChangeKind.Appended when _values.TryTakeAppended(current, change.AppendedFrom, out var appended):
@@ -297,9 +345,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    private sealed class VersionedMap(Dictionary<TKey, TValue> map)
+    /// <summary>An entry: the value, and the interval in which a put last recorded the key as replaced (0: none).</summary>
+    private record struct Slot
     {
-        public readonly Dictionary<TKey, TValue> Map = map;
+        public TValue Value;
+        public int ReplacedIn;
+    }
+
+    private sealed class VersionedMap(Dictionary<TKey, Slot> map)
+    {
+        public readonly Dictionary<TKey, Slot> Map = map;
         public int SnapshotRefs;
     }
 }

@@ -69,7 +69,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
         var pane = new TimeWindow(paneStart, paneStart + slide);
 
         // Panes are changed in place: take the key group's map for writing first (copy-on-write during a snapshot).
-        _panes!.Writable(index).TryGetValue(key, out var panes);
+        _panes!.TryGetForUpdate(index, key, out var panes);
         panes ??= new WindowMap<TAcc>(2);
         var slot = panes.IndexOf(pane);
         if (slot >= 0)
@@ -94,7 +94,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
             return;
         }
 
-        var panes = _panes.Writable(index)[key];
+        _panes.TryGetForUpdate(index, key, out var panes);
         var end = timestamp + 1;
         var window = new TimeWindow(end - size, end);
         TAcc? merged = default;

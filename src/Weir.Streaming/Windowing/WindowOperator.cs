@@ -41,7 +41,7 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
 
         // Contents are changed in place, so take the key group's map for writing first: a snapshot
         // that still reads it gets its own copy (copy-on-write), never records after its barrier.
-        _windows!.Writable(index).TryGetValue(key, out var windows);
+        _windows!.TryGetForUpdate(index, key, out var windows);
         var changed = false;
         var accepted = false;
         _assigned.Clear();
@@ -109,7 +109,7 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
             return;
         }
 
-        var windows = _windows.Writable(index)[key];
+        _windows.TryGetForUpdate(index, key, out var windows);
         var changed = false;
         for (var i = 0; i < windows.Count;)
         {
