@@ -146,7 +146,13 @@ public sealed class DataWriter
             return;
         }
 
-        var size = Math.Max(_buffer.Length * 2, _position + count);
+        var needed = (long)_position + count;
+        if (needed > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"A DataWriter holds at most {Array.MaxLength:N0} bytes; writing {count:N0} more after {_position:N0} would exceed that.");
+        }
+
+        var size = (int)Math.Min(Math.Max((long)_buffer.Length * 2, needed), Array.MaxLength);
         Array.Resize(ref _buffer, size);
     }
 }
