@@ -19,9 +19,10 @@ namespace Weir.Streaming.State;
 /// <see cref="KeyChangeSet{TKey}"/> which key changed and how. Each entry remembers the interval
 /// (cut to cut) in which a put last recorded it as replaced, so further puts of the same key in that
 /// interval, the common case (a window's accumulator updated per record), skip the change set: a
-/// replace stays a replace until the key is removed, which removes the entry and its mark. A cut serializes those changes
-/// (<see cref="WriteChanges"/>: O(changed keys), the current values written as they are, no copy
-/// kept alive until an upload) and forgets them; the bytes are uploaded later. Delta payload format:
+/// replace stays a replace until the key is removed, which removes the entry and its mark. A cut
+/// serializes the changes (<see cref="WriteChanges"/>: O(changed keys), the current values written
+/// as they are, no copy kept alive until an upload) and forgets them; the bytes are uploaded later.
+/// Delta payload format:
 /// <c>record count (varint) | per record: op (byte) | key | body</c>, with ops
 /// 0 put (body: the value), 1 delete (no body), 2 append (body: the appended elements, as a list
 /// value), 3 merge entries (body: the entries put, as a map value | removed count (varint) | removed map keys).
