@@ -89,12 +89,11 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
     {
         var index = Backend.CurrentKeyGroupIndex;
         var key = Backend.CurrentKey;
-        if (!_panes!.TryGet(index, key, out _))
+        if (!_panes!.TryGetForUpdate(index, key, out var panes))
         {
             return;
         }
 
-        _panes.TryGetForUpdate(index, key, out var panes);
         var end = timestamp + 1;
         var window = new TimeWindow(end - size, end);
         TAcc? merged = default;

@@ -104,12 +104,11 @@ internal sealed class WindowOperator<TKey, TIn, TAcc, TOut>(
     {
         var index = Backend.CurrentKeyGroupIndex;
         var key = Backend.CurrentKey;
-        if (!_windows!.TryGet(index, key, out _))
+        if (!_windows!.TryGetForUpdate(index, key, out var windows))
         {
             return;
         }
 
-        _windows.TryGetForUpdate(index, key, out var windows);
         var changed = false;
         for (var i = 0; i < windows.Count;)
         {

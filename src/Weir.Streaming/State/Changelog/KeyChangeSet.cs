@@ -118,28 +118,29 @@ internal sealed class KeyChangeSet<TKey>
 
     public Dictionary<TKey, KeyChange>.Enumerator GetEnumerator() => _changes.GetEnumerator();
 
-    private void Recycle(ref KeyChange change)
-    {
-        if (change.Entries is { } entries)
-        {
-            entries.Clear();
-            _entrySets.Push(entries);
-            change.Entries = null;
-        }
-    }
-
     /// <summary>Forgets every change (after a cut took them), keeping the sets of map keys for the next interval.</summary>
     public void Clear()
     {
         foreach (var (_, change) in _changes)
         {
-            if (change.Entries is { } entries)
-            {
-                entries.Clear();
-                _entrySets.Push(entries);
-            }
+            Return(change.Entries);
         }
 
         _changes.Clear();
+    }
+
+    private void Recycle(ref KeyChange change)
+    {
+        Return(change.Entries);
+        change.Entries = null;
+    }
+
+    private void Return(MapKeySet? entries)
+    {
+        if (entries is not null)
+        {
+            entries.Clear();
+            _entrySets.Push(entries);
+        }
     }
 }

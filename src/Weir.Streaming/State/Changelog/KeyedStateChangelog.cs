@@ -126,18 +126,18 @@ internal sealed class KeyedStateChangelog : IDisposable
         }
 
         var inCheckpoint = MaterializationPolicy.InCheckpoint(_chains, changes, entries, _options.MaxDeltaChainLength);
-        ChangelogFile? deltaFile = null;
 
         // 1. The changes since the last cut, serialized now (taken from every key group, so tracking
         //    restarts empty; those of key groups materialized below are in the materialization).
-        var delta = new SerializedDelta(_deltaBuffers);
+        (SerializedDelta Changes, ChangelogFile File)? delta = null;
         var changed = new List<(IStateTable, int)>(tables.Length);
         for (var index = 0; index < _chains.Length; index++)
         {
+            var materialized = inCheckpoint.Contains(index);
             changed.Clear();
             foreach (var table in tables)
             {
-                if (inCheckpoint.Contains(index))
+                if (materialized)
                 {
                     table.DiscardChanges(index);
                 }
@@ -149,14 +149,10 @@ internal sealed class KeyedStateChangelog : IDisposable
 
             if (changed.Count > 0)
             {
-                delta.AddBlock(Range.Start + index, changed);
-                _chains[index].AddDelta(deltaFile ??= NewFile(checkpointId, SegmentKind.Delta));
+                delta ??= (new SerializedDelta(_deltaBuffers), NewFile(checkpointId, SegmentKind.Delta));
+                delta.Value.Changes.AddBlock(Range.Start + index, changed);
+                _chains[index].AddDelta(delta.Value.File);
             }
-        }
-
-        if (deltaFile is null)
-        {
-            delta.Release();
         }
 
         // 2. Key groups the checkpoint must materialize itself: one file per materialization group.
@@ -210,7 +206,7 @@ internal sealed class KeyedStateChangelog : IDisposable
         var cut = new PendingCut(checkpointId, named);
         _pending[checkpointId] = cut;
         CollectOrphans();
-        return new ChangelogSnapshot(Range, deltaFile is null ? null : (delta, deltaFile), materializations, chains, cut, _shutdown.Token);
+        return new ChangelogSnapshot(Range, delta, materializations, chains, cut, _shutdown.Token);
     }
 
     /// <summary>
