@@ -441,21 +441,26 @@ public sealed class CheckpointCoordinator
     /// <summary>Discards chk-n and checks that its <c>_metadata</c> is gone; false if that cannot be made sure.</summary>
     private async Task<bool> DiscardMetadataSurelyAsync(long checkpointId)
     {
-        await DiscardAsync(checkpointId);
+        if (await DiscardAsync(checkpointId))
+        {
+            return true;
+        }
+
+        var metadata = CheckpointLayout.MetadataPath(_plan!.JobId, checkpointId);
         try
         {
-            return _plan is null || await _store.GetFileAsync(CheckpointLayout.MetadataPath(_plan.JobId, checkpointId)) is null;
+            return await _store.GetFileAsync(metadata) is null;
         }
         catch (Exception exception)
         {
-            _log.DiscardFailed(exception, CheckpointLayout.MetadataPath(_plan!.JobId, checkpointId));
+            _log.DiscardFailed(exception, metadata);
             return false;
         }
     }
 
-    /// <summary>Deletes the exclusive files of a pending checkpoint of this job (its chk-n directory).</summary>
-    private Task DiscardAsync(long checkpointId) =>
-        _plan is null ? Task.CompletedTask : DiscardDirectoryAsync(CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId));
+    /// <summary>Deletes the exclusive files of a pending checkpoint of this job (its chk-n directory); true if its <c>_metadata</c> surely went.</summary>
+    private Task<bool> DiscardAsync(long checkpointId) =>
+        _plan is null ? Task.FromResult(true) : DiscardDirectoryAsync(CheckpointLayout.CheckpointDirectory(_plan.JobId, checkpointId));
 
     /// <summary>
     /// Discards the completed checkpoints retention let go, retrying those whose discard failed
@@ -476,11 +481,16 @@ public sealed class CheckpointCoordinator
 
     /// <summary>
     /// Deletes the chk-n directory a completed checkpoint's metadata is in (a claimed restored
-    /// checkpoint may live in another job's directory); true if it surely went.
+    /// checkpoint may live in another job's directory); true once its <c>_metadata</c> surely went.
     /// </summary>
     private Task<bool> DiscardAsync(CompletedCheckpoint checkpoint) => DiscardDirectoryAsync(StoragePath.Parent(checkpoint.MetadataPath));
 
-    /// <summary>Deletes a checkpoint directory; true if it did, false if fenced or a delete failed. Failures are logged, never thrown.</summary>
+    /// <summary>
+    /// Deletes a checkpoint directory, <c>_metadata</c> first (a half-deleted checkpoint must never
+    /// look complete). True once <c>_metadata</c> is gone: the checkpoint is no longer complete, so
+    /// nothing need keep its shared files, even if the rest of the directory stays behind (logged).
+    /// False if fenced or the <c>_metadata</c> delete failed. Failures are logged, never thrown.
+    /// </summary>
     private async Task<bool> DiscardDirectoryAsync(string directory)
     {
         if (_fenced)
@@ -490,16 +500,24 @@ public sealed class CheckpointCoordinator
 
         try
         {
-            // _metadata first: a half-deleted checkpoint must never look complete.
             await _store.DeleteAsync($"{directory}/{CheckpointLayout.MetadataFileName}");
-            await _store.DeleteDirectoryAsync(directory);
-            return true;
         }
         catch (Exception exception)
         {
             _log.DiscardFailed(exception, directory);
             return false;
         }
+
+        try
+        {
+            await _store.DeleteDirectoryAsync(directory);
+        }
+        catch (Exception exception)
+        {
+            _log.DiscardFailed(exception, directory);
+        }
+
+        return true;
     }
 
     private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)

@@ -52,6 +52,27 @@ public sealed class SharedStateCoordinatorTests
     }
 
     [Fact]
+    public async Task A_subsumed_checkpoint_whose_metadata_went_but_whose_directory_stayed_no_longer_keeps_its_shared_files()
+    {
+        // Once _metadata is deleted the checkpoint is no longer complete: a leftover file of its
+        // directory must not hold the files only it named (nor stop later deletes).
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base", "d1");
+        var leftover = $"{CheckpointLayout.CheckpointDirectory(JobId, 1)}/op-0-state";
+        await h.Memory.WriteAsync(leftover, new byte[] { 1 }, WriteMode.CreateOnly);
+        h.Store.FailDelete = path => path == leftover ? new CheckpointStoreException($"no answer deleting {path}") : null;
+
+        await CompleteAsync(h, "m2");
+
+        Assert.Null(await h.Memory.GetFileAsync(MetadataPath(1)));
+        Assert.NotNull(await h.Memory.GetFileAsync(leftover));
+        Assert.Equal(Shared("m2"), await SharedFilesAsync(h));
+
+        await CompleteAsync(h, "m2", "d3");
+        Assert.Equal(Shared("d3", "m2"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
     public async Task At_the_end_of_the_job_a_checkpoint_that_still_cannot_be_discarded_keeps_its_shared_files()
     {
         var h = new CoordinatorHarness(DefaultSettings with { NumRetained = 2 });
