@@ -17,11 +17,7 @@ public sealed class WeirJobClient(IGrainFactory grains, JobRegistry jobs, WeirOp
     {
         ArgumentNullException.ThrowIfNull(graph);
         var jobId = options?.JobId ?? graph.Name;
-        Weir.Storage.StoragePath.Validate(jobId);
-        if (jobId.Contains('/'))
-        {
-            throw new ArgumentException($"Job id '{jobId}' is not valid: it must not contain '/'.", nameof(options));
-        }
+        JobSpec.ValidateId(jobId, nameof(options));
 
         jobs.Register(new JobSubmission(jobId, graph, options?.Options ?? defaults, options?.RestorePath));
         await grains.GetGrain<IJobMasterGrain>(jobId).StartAsync();

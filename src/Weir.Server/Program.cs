@@ -1,5 +1,6 @@
 using Weir.Checkpointing.Configuration;
 using Weir.Grains;
+using Weir.Hosting.Jobs;
 using Weir.Jobs;
 using Weir.Server.Cli;
 using Weir.Server.Commands;
@@ -62,10 +63,15 @@ catch (WeirConfigurationException e)
     return 2;
 }
 
-var spec = arguments.IsClusterSilo && arguments.JobName is null ? null : RunJobCommand.Spec(arguments, builder.Configuration);
-if (spec is null && !arguments.IsClusterSilo)
+// A cluster silo runs a job only if named; an unknown name stops any silo (Spec printed the list).
+JobSpec? spec = null;
+if (!arguments.IsClusterSilo || arguments.JobName is not null)
 {
-    return 2;
+    spec = RunJobCommand.Spec(arguments, builder.Configuration);
+    if (spec is null)
+    {
+        return 2;
+    }
 }
 
 using var host = builder.Build();

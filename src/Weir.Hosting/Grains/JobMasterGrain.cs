@@ -104,21 +104,15 @@ internal sealed partial class JobMasterGrain(
             throw new ArgumentException($"Spec of job '{spec.JobId}' was sent to the job master of '{JobId}'.", nameof(spec));
         }
 
-        if (JobId.Contains('/') || JobId.Length == 0)
-        {
-            throw new ArgumentException($"Job id '{JobId}' is not valid: it must be non-empty and must not contain '/'.", nameof(spec));
-        }
-
+        JobSpec.ValidateId(JobId, nameof(spec));
+        ThrowIfRunning();
         jobs.Register(spec);
         return StartAsync();
     }
 
     public async Task StartAsync()
     {
-        if (_state is JobState.Running or JobState.Restarting)
-        {
-            throw new InvalidOperationException($"Job '{JobId}' is already running (it is {_state}); cancel it before submitting it again.");
-        }
+        ThrowIfRunning();
 
         _job = await jobs.GetAsync(JobId);
         _restarts = 0;
@@ -143,6 +137,14 @@ internal sealed partial class JobMasterGrain(
         }
 
         await DeployAttemptAsync(_record?.Attempt + 1 ?? 0, _initialRestore);
+    }
+
+    private void ThrowIfRunning()
+    {
+        if (_state is JobState.Running or JobState.Restarting)
+        {
+            throw new InvalidOperationException($"Job '{JobId}' is already running (it is {_state}); cancel it before submitting it again.");
+        }
     }
 
     public async Task CancelAsync()

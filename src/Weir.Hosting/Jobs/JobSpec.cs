@@ -21,6 +21,20 @@ public sealed record JobSpec(
     /// <summary>The silo's options with this job's overrides.</summary>
     public WeirOptions Apply(WeirOptions defaults) =>
         Settings.Count == 0 ? defaults : defaults.With(Settings.Select(s => (s.Key, s.Value)).ToArray());
+
+    /// <summary>
+    /// Checks a job id: it names the job's directory under the checkpoint root, so it must be one
+    /// storage path segment (non-empty, no '/', no '.' or '..', no characters storage refuses).
+    /// </summary>
+    public static void ValidateId(string jobId, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(jobId, paramName);
+        StoragePath.Validate(jobId);
+        if (jobId.Contains('/'))
+        {
+            throw new ArgumentException($"Job id '{jobId}' is not valid: it names one directory, so it must not contain '/'.", paramName);
+        }
+    }
 }
 
 /// <summary>
