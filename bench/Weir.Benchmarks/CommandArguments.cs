@@ -31,7 +31,7 @@ internal sealed class CommandArguments
             {
                 throw new FormatException($"Unknown option '{name}'.");
             }
-            else if (i + 1 == args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
+            else if (i + 1 == args.Length || string.IsNullOrWhiteSpace(args[i + 1]) || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
                 throw new FormatException($"{name} has no value.");
             }
@@ -50,11 +50,22 @@ internal sealed class CommandArguments
 
     public string? Text(string option) => _values.GetValueOrDefault(option);
 
-    /// <summary>A whole number of digits only, within [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    /// <summary>A whole number, within [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
     public int Integer(string option, int defaultValue, int minimum, int maximum = int.MaxValue) =>
-        _values.TryGetValue(option, out var text)
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? InRange(option, text, value, minimum, maximum) : throw NotANumber(option, text)
-            : defaultValue;
+        (int)Whole(option, defaultValue, minimum, maximum);
+
+    /// <summary>A whole number (signed), within [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    public long Whole(string option, long defaultValue, long minimum = long.MinValue, long maximum = long.MaxValue)
+    {
+        if (!_values.TryGetValue(option, out var text))
+        {
+            return defaultValue;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? InRange(option, text, value, minimum, maximum)
+            : throw new FormatException($"{option}: '{text}' is not a whole number within [{minimum}, {maximum}].");
+    }
 
     /// <summary>A number above <paramref name="exclusiveMinimum"/> and at most <paramref name="maximum"/>.</summary>
     public double Number(string option, double defaultValue, double exclusiveMinimum, double maximum)
@@ -85,17 +96,20 @@ internal sealed class CommandArguments
             _ => 1L,
         };
         var digits = multiplier == 1 ? text : text[..^1];
-        if (!double.TryParse(digits.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        if (!double.TryParse(digits.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
         {
             throw NotANumber(option, text);
         }
 
-        return InRange(option, text, checked((long)(number * multiplier)), minimum, maximum);
+        var count = number * multiplier;
+        return count >= minimum && count <= maximum ? (long)count : throw OutOfRange(option, text, minimum, maximum);
     }
 
     private static T InRange<T>(string option, string text, T value, T minimum, T maximum)
         where T : IComparable<T> =>
-        value.CompareTo(minimum) >= 0 && value.CompareTo(maximum) <= 0 ? value : throw new FormatException($"{option}: {text} is outside [{minimum}, {maximum}].");
+        value.CompareTo(minimum) >= 0 && value.CompareTo(maximum) <= 0 ? value : throw OutOfRange(option, text, minimum, maximum);
+
+    private static FormatException OutOfRange<T>(string option, string text, T minimum, T maximum) => new($"{option}: {text} is outside [{minimum}, {maximum}].");
 
     private static FormatException NotANumber(string option, string text) => new($"{option}: '{text}' is not a number.");
 }

@@ -21,7 +21,18 @@ internal sealed class ClusterLatencyCommand : IBenchCommand
 
     public async Task<int> RunAsync(string[] args)
     {
-        var calls = args is ["--calls", var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 20_000;
+        int calls;
+        try
+        {
+            calls = CommandArguments.Parse(args, ["--calls"]).Integer("--calls", 20_000, 1);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine("usage: cluster-latency [--calls <n >= 1, default 20000>]");
+            return 2;
+        }
+
         await using var cluster = await BenchCluster.StartAsync(2);
         var options = new WeirClientOptions { ClusterId = cluster.ClusterId };
         options.Gateways.Add(cluster.Runtime(0).Cluster!.GatewayEndpoint!.ToString());

@@ -55,7 +55,7 @@ internal sealed class IncrementalCommand : IBenchCommand
         Print("full", full);
 
         var report = new Report(
-            Command: $"dotnet run -c Release --project bench/Weir.Benchmarks -- incremental --state-mb {settings.StateMb} --change-percent {settings.ChangePercent.ToString(CultureInfo.InvariantCulture)} --checkpoints {settings.Checkpoints} --interval-ms {settings.IntervalMs} --json {settings.Json}",
+            Command: $"dotnet run -c Release --project bench/Weir.Benchmarks -- incremental --state-mb {settings.StateMb} --change-percent {settings.ChangePercent.ToString(CultureInfo.InvariantCulture)} --checkpoints {settings.Checkpoints} --max-chain {settings.MaxChain} --interval-ms {settings.IntervalMs} --json {settings.Json}",
             Machine: $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
             StateMb: settings.StateMb,
             ChangePercent: settings.ChangePercent,

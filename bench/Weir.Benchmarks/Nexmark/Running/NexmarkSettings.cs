@@ -1,4 +1,3 @@
-using System.Globalization;
 using Weir.Benchmarks.Nexmark.Generator;
 using Weir.Benchmarks.Nexmark.Queries;
 using Weir.Checkpointing.Configuration;
@@ -85,7 +84,7 @@ internal sealed record NexmarkSettings
                 Events = events,
                 Parallelism = parallelism,
                 Partitions = (int)arguments.Count("--partitions", parallelism, 1, 4096),
-                CheckpointInterval = arguments.Text("--checkpoint-interval") is { } interval and not ("off" or "none") && FlinkDuration.Parse(interval) is var duration && duration > TimeSpan.Zero ? duration : null,
+                CheckpointInterval = PositiveDuration(arguments.Text("--checkpoint-interval")),
                 Incremental = arguments.Has("--incremental"),
                 BaselineOnly = arguments.Has("--baseline"),
                 WithBaseline = arguments.Has("--with-baseline"),
@@ -96,7 +95,7 @@ internal sealed record NexmarkSettings
                 Runs = (int)arguments.Count("--runs", 1, 1, 100),
                 WarmupEvents = arguments.Count("--warmup-events", Math.Min(events, 2_000_000), 0),
                 EventRate = arguments.Count("--event-rate", 10_000_000, 1),
-                Seed = arguments.Text("--seed") is { } seed ? long.Parse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture) : 42,
+                Seed = arguments.Whole("--seed", 42),
                 ChannelCapacity = arguments.IsSet("--channel-capacity") ? (int)arguments.Count("--channel-capacity", 0, 1, 4096) : null,
                 Verbose = arguments.Has("--verbose"),
             };
@@ -112,11 +111,30 @@ internal sealed record NexmarkSettings
 
             return result;
         }
-        catch (Exception e) when (e is FormatException or OverflowException or WeirConfigurationException or ArgumentException)
+        catch (FormatException e)
         {
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return null;
+        }
+    }
+
+    /// <summary>A positive duration such as 1s or 500ms; null for "off", "none" or none given.</summary>
+    private static TimeSpan? PositiveDuration(string? text)
+    {
+        if (text is null or "off" or "none")
+        {
+            return null;
+        }
+
+        try
+        {
+            var duration = FlinkDuration.Parse(text);
+            return duration > TimeSpan.Zero ? duration : null;
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"--checkpoint-interval: {e.Message}", e);
         }
     }
 }

@@ -191,7 +191,7 @@ internal sealed record CheckpointFigures(int Completed, int Failed, double? P50M
         stats.Failed,
         stats.DurationP50Ms,
         stats.DurationP99Ms,
-        stats.DurationP99Ms,
+        null,
         stats.TotalStateSize,
         stats.Completed == 0 ? null : stats.TotalStateSize / stats.Completed);
 
