@@ -70,12 +70,30 @@ public sealed record JobParameters(int? Parallelism = null, double? RecordsPerSe
     }
 
     /// <summary>The parameters a job spec carries.</summary>
-    public static JobParameters From(IReadOnlyDictionary<string, string> values) => new(
-        values.TryGetValue("parallelism", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : null,
-        values.TryGetValue("rate", out var r) ? double.Parse(r, CultureInfo.InvariantCulture) : null,
-        values.TryGetValue("fail-every", out var f) ? FlinkDuration.Parse(f) : null,
-        values.TryGetValue("seed", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 42,
-        values.TryGetValue("partitions", out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : null);
+    /// <exception cref="ArgumentException">A key is unknown or a value malformed; the message names it and what is allowed.</exception>
+    public static JobParameters From(IReadOnlyDictionary<string, string> values)
+    {
+        string[] known = ["parallelism", "rate", "fail-every", "seed", "partitions"];
+        if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            throw new ArgumentException($"Job parameter '{unknown}' is unknown; the parameters are {string.Join(", ", known)}.", nameof(values));
+        }
+
+        int? Integer(string key) => !values.TryGetValue(key, out var text) ? null
+            : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new ArgumentException($"Job parameter {key} = '{text}' is not a whole number.", nameof(values));
+
+        return new(
+            Integer("parallelism"),
+            !values.TryGetValue("rate", out var r) ? null
+                : double.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? rate
+                : throw new ArgumentException($"Job parameter rate = '{r}' is not a number.", nameof(values)),
+            !values.TryGetValue("fail-every", out var f) ? null
+                : FlinkDuration.TryParse(f, out var every) ? every
+                : throw new ArgumentException($"Job parameter fail-every = '{f}' is not a duration such as 500ms or 30s.", nameof(values)),
+            Integer("seed") ?? 42,
+            Integer("partitions"));
+    }
 }
 
 /// <summary>

@@ -15,6 +15,7 @@ public sealed class ClusterCommandErrorTests(ITestOutputHelper output) : IDispos
     [InlineData(2, "WeirClientOptions.Gateways contains 'nonsense', which is not allowed: each must be 'host:port'", "submit", "--gateway", "nonsense", "--job", "wordcount")]
     [InlineData(2, "execution.checkpointing.interval = 'soon' is not valid: expected a duration such as 500ms", "submit", "--gateway", "127.0.0.1:9", "--job", "wordcount", "--Weir:execution.checkpointing.interval=soon")]
     [InlineData(2, "'submit' needs --gateway <host:port>", "submit", "--job", "wordcount")]
+    [InlineData(2, "--Weir:execution.checkpointing.interval needs a value", "submit", "--gateway", "127.0.0.1:9", "--job", "wordcount", "--Weir:execution.checkpointing.interval")]
     [InlineData(2, "A cluster silo needs --silo-port <p> and --gateway-port <g>", "--cluster-dir", "cluster", "--silo-port", "0")]
     [InlineData(2, "Unknown job 'nope'. The built-in jobs are:", "--cluster-dir", "cluster", "--silo-port", "0", "--gateway-port", "0", "--job", "nope")]
     [InlineData(1, "Cannot run the job on the cluster: No gateway of cluster 'weir' accepted the client", "submit", "--gateway", "127.0.0.1:9", "--job", "wordcount", "--run-for", "1s")]

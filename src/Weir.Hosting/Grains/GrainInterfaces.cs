@@ -111,9 +111,6 @@ public sealed record CoordinatorStart(int Attempt, CoordinatorPlan Plan, Complet
 /// </summary>
 public sealed record TaskPlacement(IReadOnlyDictionary<string, string> Silos)
 {
-    /// <summary>Everything on this silo.</summary>
-    public static readonly TaskPlacement Local = new(new Dictionary<string, string>());
-
     /// <summary>The silo of <paramref name="task"/>, or null if it runs where the caller does.</summary>
     public SiloAddress? SiloOf(TaskKey task) => Silos.TryGetValue(task.ToString(), out var silo) ? SiloAddress.Parse(silo) : null;
 }

@@ -21,9 +21,6 @@ public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointS
     /// <summary>The silo's default options (the cluster's configuration).</summary>
     public WeirOptions Defaults => defaults;
 
-    /// <summary>The registered job factories' names.</summary>
-    public IReadOnlyCollection<string> FactoryNames => _factories.Keys;
-
     /// <summary>Registers a submission, replacing an earlier one with the same id.</summary>
     public void Register(JobSubmission submission) => _jobs[submission.JobId] = submission;
 

@@ -40,8 +40,9 @@ public static class JobSpecStore
 
         try
         {
-            return JsonSerializer.Deserialize<PersistedJob>(json, Json)
-                ?? throw new InvalidDataException($"'{store.Location}{path}' holds no job record.");
+            return JsonSerializer.Deserialize<PersistedJob>(json, Json) is { Spec: { JobId: not null, JobName: not null, Parameters: not null, Settings: not null } } job
+                ? job
+                : throw new InvalidDataException($"'{store.Location}{path}' is not a complete job record: it needs spec.jobId, spec.jobName, spec.parameters and spec.settings.");
         }
         catch (JsonException e)
         {

@@ -79,7 +79,9 @@ internal sealed record ServerArguments
             var arg = args[i];
             if (arg.StartsWith("--Weir:", StringComparison.OrdinalIgnoreCase) || arg.StartsWith("--Logging:", StringComparison.OrdinalIgnoreCase))
             {
-                var setting = arg.Contains('=') ? arg[2..] : i + 1 < args.Count ? $"{arg[2..]}={args[++i]}" : arg[2..];
+                var setting = arg.Contains('=') ? arg[2..]
+                    : i + 1 < args.Count ? $"{arg[2..]}={args[++i]}"
+                    : throw new ArgumentException($"{arg} needs a value: {arg}=<value> or {arg} <value>.");
                 if (arg.StartsWith("--Weir:", StringComparison.OrdinalIgnoreCase) && setting.IndexOf('=') is var separator and > 0)
                 {
                     settings.Add((setting["Weir:".Length..separator], setting[(separator + 1)..]));
