@@ -70,9 +70,8 @@ public sealed class ExactlyOnceOnAzuriteTests(AzuriteFixture azurite, ITestOutpu
             var referenced = new HashSet<string>(StringComparer.Ordinal);
             foreach (var id in await CheckpointLocator.ListCheckpointIdsAsync(store, jobId))
             {
-                if (await store.GetFileAsync(CheckpointLayout.MetadataPath(jobId, id)) is not null)
+                if (await CheckpointLocator.TryLoadAsync(store, CheckpointLayout.MetadataPath(jobId, id)) is { } checkpoint)
                 {
-                    var checkpoint = await CheckpointLocator.LoadAsync(store, CheckpointLayout.MetadataPath(jobId, id));
                     referenced.UnionWith(checkpoint.Metadata.ReferencedFiles().Where(CheckpointLayout.IsSharedFile));
                 }
             }

@@ -61,13 +61,11 @@ internal static class SharedStateAssert
         var keyed = false;
         foreach (var id in await CheckpointLocator.ListCheckpointIdsAsync(store, jobId))
         {
-            var path = CheckpointLayout.MetadataPath(jobId, id);
-            if (await store.GetFileAsync(path) is null)
+            if (await CheckpointLocator.TryLoadAsync(store, CheckpointLayout.MetadataPath(jobId, id)) is not { Metadata: var metadata })
             {
                 continue;
             }
 
-            var metadata = (await CheckpointLocator.LoadAsync(store, path)).Metadata;
             files.UnionWith(metadata.ReferencedFiles().Where(CheckpointLayout.IsSharedFile));
             if (deltas < 0)
             {
