@@ -10,6 +10,7 @@ namespace Weir.Serialization;
 /// </summary>
 public sealed class DataWriter
 {
+    private const int PaddedVarInt32Length = 5;
     private byte[] _buffer;
     private int _position;
 
@@ -138,6 +139,36 @@ public sealed class DataWriter
 
     /// <summary>Overwrites 4 bytes at an earlier position (for lengths known only afterwards).</summary>
     public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(position), value);
+
+    /// <summary>
+    /// Reserves room for a zig-zag varint known only afterwards (a count): 5 bytes, enough for any
+    /// <see cref="int"/>; returns the position to give <see cref="PatchVarInt32"/>.
+    /// </summary>
+    public int ReserveVarInt32()
+    {
+        Ensure(PaddedVarInt32Length);
+        var position = _position;
+        _position += PaddedVarInt32Length;
+        return position;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> into the room <see cref="ReserveVarInt32"/> reserved, as a
+    /// varint padded to 5 bytes (continuation bits on the first four): what <see cref="WriteVarInt32"/>
+    /// writes reads the same, so readers need not know.
+    /// </summary>
+    public void PatchVarInt32(int position, int value)
+    {
+        var raw = (uint)((value << 1) ^ (value >> 31));
+        var span = _buffer.AsSpan(position, PaddedVarInt32Length);
+        for (var i = 0; i < PaddedVarInt32Length - 1; i++)
+        {
+            span[i] = (byte)(raw | 0x80);
+            raw >>= 7;
+        }
+
+        span[PaddedVarInt32Length - 1] = (byte)raw;
+    }
 
     private void Ensure(int count)
     {

@@ -79,6 +79,28 @@ public sealed class DataReaderWriterTests
         Assert.True(reader.End);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    [InlineData(300)]
+    [InlineData(int.MaxValue)]
+    [InlineData(int.MinValue)]
+    public void A_reserved_varint_patched_afterwards_takes_five_bytes_and_reads_as_a_plain_varint(int value)
+    {
+        var writer = new DataWriter(16);
+        writer.WriteByte(7);
+        var at = writer.ReserveVarInt32();
+        writer.WriteRaw(new byte[40]); // grows the buffer after the reservation
+        writer.PatchVarInt32(at, value);
+
+        Assert.Equal(1, at);
+        var reader = new DataReader(writer.WrittenSpan);
+        Assert.Equal(7, reader.ReadByte());
+        Assert.Equal(value, reader.ReadVarInt32());
+        Assert.Equal(40, reader.Remaining);
+    }
+
     [Fact]
     public void A_varint_longer_than_ten_bytes_is_refused()
     {

@@ -15,15 +15,19 @@ namespace Weir.Streaming.State;
 /// part of a checkpoint is O(key groups), and only groups written during an upload are copied.
 /// Reads never copy; the task thread and the uploading thread only ever read a shared map.
 ///
-/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>): writes also record in a
-/// <see cref="KeyChangeSet{TKey}"/> which key changed and how. Each entry remembers the interval
-/// (cut to cut) in which a put last recorded it as replaced, so further puts of the same key in that
-/// interval, the common case (a window's accumulator updated per record), skip the change set: a
-/// replace stays a replace until the key is removed, which removes the entry and its mark. A cut
-/// serializes the changes (<see cref="WriteChanges"/>: O(changed keys), the current values written
-/// as they are, no copy kept alive until an upload) and forgets them; the bytes are uploaded later.
+/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
+/// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
+/// appends the key to a list: no hash lookup beyond the put's own, whether a key is put once or
+/// per record (a window's accumulator). Removals, appends in place and map entries changed in
+/// place go to a <see cref="KeyChangeSet{TKey}"/>, which says how the key changed. A cut serializes
+/// the changes (<see cref="WriteChanges"/>, the current values written as they are, no copy kept
+/// alive until an upload) and forgets them; the bytes are uploaded later. It writes the change set's
+/// keys that no put marked, then every marked entry whole: found by scanning the key group's entries
+/// in memory order when a good part of them is marked (<see cref="ScanRatio"/>), by looking the listed
+/// keys up otherwise.
 /// Delta payload format:
-/// <c>record count (varint) | per record: op (byte) | key | body</c>, with ops
+/// <c>record count (varint, maybe padded) | per record: op (byte) | key | body</c>, applied in order,
+/// with ops
 /// 0 put (body: the value), 1 delete (no body), 2 append (body: the appended elements, as a list
 /// value), 3 merge entries (body: the entries put, as a map value | removed count (varint) | removed map keys).
 /// Restores (<see cref="RestoreFull"/>, <see cref="ApplyChanges"/>) record nothing.
@@ -40,7 +44,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
+    /// <summary>A cut scans a key group when at least 1 in this many of its entries was put since the last cut.</summary>
+    internal const int ScanRatio = 32;
+
     private KeyChangeSet<TKey>[]? _changes;
+    private PutKeys[]? _puts;
     private int[]? _intervals;
 
     public StateTable(string name, int keyGroupCount, Func<TValue, TValue>? copyValue)
@@ -78,10 +86,10 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out _);
         slot.Value = value;
-        if (_changes is not null && slot.ReplacedIn != _intervals![keyGroupIndex])
+        if (_intervals is not null && slot.PutIn != _intervals[keyGroupIndex])
         {
-            slot.ReplacedIn = _intervals[keyGroupIndex];
-            _changes[keyGroupIndex].Replaced(key);
+            slot.PutIn = _intervals[keyGroupIndex];
+            _puts![keyGroupIndex].Add(key);
         }
     }
 
@@ -92,8 +100,17 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return false;
         }
 
-        Writable(keyGroupIndex).Remove(key);
-        _changes?[keyGroupIndex].Deleted(key);
+        Writable(keyGroupIndex).Remove(key, out var removed);
+        if (_changes is not null)
+        {
+            if (removed.PutIn == _intervals![keyGroupIndex])
+            {
+                _puts![keyGroupIndex].Live--;
+            }
+
+            _changes[keyGroupIndex].Deleted(key);
+        }
+
         return true;
     }
 
@@ -214,20 +231,24 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return;
         }
 
-        _intervals = new int[_groups.Length];
         _changes = new KeyChangeSet<TKey>[_groups.Length];
+        _puts = new PutKeys[_groups.Length];
+        var intervals = new int[_groups.Length];
         for (var i = 0; i < _changes.Length; i++)
         {
             _changes[i] = new KeyChangeSet<TKey>();
-            _intervals[i] = 1;
+            _puts[i] = new PutKeys();
+            intervals[i] = 1;
         }
+
+        _intervals = intervals;
     }
 
     /// <inheritdoc />
     public int EntryCount(int keyGroupIndex) => _groups[keyGroupIndex].Map.Count;
 
     /// <inheritdoc />
-    public int ChangeCount(int keyGroupIndex) => _changes?[keyGroupIndex].Count ?? 0;
+    public int ChangeCount(int keyGroupIndex) => _changes is null ? 0 : _changes[keyGroupIndex].Count + _puts![keyGroupIndex].Live;
 
     /// <inheritdoc />
     public void DiscardChanges(int keyGroupIndex)
@@ -235,6 +256,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         if (_changes is not null)
         {
             _changes[keyGroupIndex].Clear();
+            _puts![keyGroupIndex].Clear();
             _intervals![keyGroupIndex]++;
         }
     }
@@ -242,20 +264,62 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <inheritdoc />
     public bool WriteChanges(int keyGroupIndex, DataWriter writer)
     {
-        if (_changes?[keyGroupIndex] is not { Count: > 0 } changes)
+        if (ChangeCount(keyGroupIndex) == 0)
         {
             return false;
         }
 
+        var changes = _changes![keyGroupIndex];
+        var puts = _puts![keyGroupIndex];
+        var interval = _intervals![keyGroupIndex];
         var map = _groups[keyGroupIndex].Map;
-        writer.WriteVarInt32(changes.Count);
+        var countAt = writer.ReserveVarInt32();
+        var count = 0;
+
+        // Keys changed otherwise than by a put, or removed: those a put marked since are written whole below.
         foreach (var (key, change) in changes)
         {
-            WriteRecord(writer, map, key, change);
+            var exists = map.TryGetValue(key, out var slot);
+            if (exists && slot.PutIn == interval)
+            {
+                continue;
+            }
+
+            WriteRecord(writer, key, exists, slot.Value, change);
+            count++;
         }
 
+        if (puts.Live > 0)
+        {
+            if ((long)puts.Live * ScanRatio >= map.Count)
+            {
+                foreach (var (key, slot) in map)
+                {
+                    if (slot.PutIn == interval)
+                    {
+                        WritePut(writer, key, slot.Value);
+                        count++;
+                    }
+                }
+            }
+            else
+            {
+                // A key removed and put again in the interval is listed twice: written twice, the same value.
+                foreach (var key in puts.Keys)
+                {
+                    if (map.TryGetValue(key, out var slot) && slot.PutIn == interval)
+                    {
+                        WritePut(writer, key, slot.Value);
+                        count++;
+                    }
+                }
+            }
+        }
+
+        writer.PatchVarInt32(countAt, count);
         changes.Clear();
-        _intervals![keyGroupIndex]++;
+        puts.Clear();
+        _intervals[keyGroupIndex]++;
         return true;
     }
 
@@ -313,17 +377,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>One changed key's delta record, from the value it holds now.</summary>
-    private void WriteRecord(DataWriter writer, Dictionary<TKey, Slot> map, TKey key, KeyChange change)
+    /// <summary>One changed key's delta record, from the value it holds now (if it <paramref name="exists"/>).</summary>
+    private void WriteRecord(DataWriter writer, TKey key, bool exists, TValue current, KeyChange change)
     {
-        if (!map.TryGetValue(key, out var slot))
+        if (!exists)
         {
             writer.WriteByte(DeleteOp);
             _keySerializer.Write(writer, key);
             return;
         }
 
-        var current = slot.Value;
         switch (change.Kind)
         {
             case KeyChangeKind.Appended when _values.TryTakeAppended(current, change.AppendedFrom, out var appended):
@@ -339,18 +402,44 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 break;
             default:
                 // Replaced, or a key deleted and set again in the interval: the whole current value.
-                writer.WriteByte(PutOp);
-                _keySerializer.Write(writer, key);
-                _valueSerializer.Write(writer, current);
+                WritePut(writer, key, current);
                 break;
         }
     }
 
-    /// <summary>An entry: the value, and the interval in which a put last recorded the key as replaced (0: none).</summary>
+    private void WritePut(DataWriter writer, TKey key, TValue value)
+    {
+        writer.WriteByte(PutOp);
+        _keySerializer.Write(writer, key);
+        _valueSerializer.Write(writer, value);
+    }
+
+    /// <summary>An entry: the value, and the interval in which it was last put (0: none since tracking began).</summary>
     private record struct Slot
     {
         public TValue Value;
-        public int ReplacedIn;
+        public int PutIn;
+    }
+
+    /// <summary>The keys of one key group put since the last cut, in the order first put, and how many entries carry this interval's mark.</summary>
+    private sealed class PutKeys
+    {
+        public List<TKey> Keys { get; } = [];
+
+        /// <summary>Entries marked as put in this interval (a removal unmarks one).</summary>
+        public int Live { get; set; }
+
+        public void Add(TKey key)
+        {
+            Keys.Add(key);
+            Live++;
+        }
+
+        public void Clear()
+        {
+            Keys.Clear();
+            Live = 0;
+        }
     }
 
     private sealed class VersionedMap(Dictionary<TKey, Slot> map)

@@ -8,7 +8,10 @@ namespace Weir.Streaming.Timers;
 /// list of timestamps per key and domain), so checkpoints, restores and rescaling carry them like
 /// any state; a priority queue per domain orders them for firing and is rebuilt from the state
 /// when the operator opens. Deleting removes from state only; the queue skips entries no longer in state.
-/// Firing sets the current key, calls the operator back, and runs on the task thread.
+/// Firing sets the current key, calls the operator back, and runs on the task thread; the fired timer
+/// leaves state after the callback, so a callback that registers the key's next timer changes the
+/// key's timer list once (one put) instead of removing it and putting it back. Re-registering the
+/// firing timer in its callback fires it again, as if it had left state first (Flink's order).
 /// </summary>
 internal sealed class InternalTimerService<TKey> : ITimerService
     where TKey : notnull
@@ -60,6 +63,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         while (_event.TryFireNext(watermark, out var timestamp))
         {
             _onTimer(timestamp, TimeDomain.EventTime);
+            _event.Fired();
         }
     }
 
@@ -71,6 +75,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         while (_processing.TryFireNext(now, out var timestamp))
         {
             _onTimer(timestamp, TimeDomain.ProcessingTime);
+            _processing.Fired();
         }
 
         ScheduleWakeup();
@@ -94,6 +99,8 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         private readonly HeapKeyedStateBackend<TKey> _backend;
         private readonly StateTable<TKey, long[]> _table;
         private readonly PriorityQueue<(TKey Key, int KeyGroupIndex), long> _queue = new();
+        private (TKey Key, int KeyGroupIndex, long Timestamp)? _firing;
+        private bool _firingRegisteredAgain;
 
         public Domain(HeapKeyedStateBackend<TKey> backend, string name)
         {
@@ -131,7 +138,17 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             var key = _backend.CurrentKey;
             var timestamps = _table.TryGet(index, key, out var existing) ? existing : [];
             var position = Array.BinarySearch(timestamps, timestamp);
-            if (position >= 0)
+            if (IsFiring(index, key, timestamp))
+            {
+                // Registered again in its own callback: it stays, and fires again.
+                _firingRegisteredAgain = true;
+                if (position >= 0)
+                {
+                    _queue.Enqueue((key, index), timestamp);
+                    return;
+                }
+            }
+            else if (position >= 0)
             {
                 return;
             }
@@ -163,23 +180,40 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             return false;
         }
 
-        /// <summary>Takes the earliest live timer at or before <paramref name="upTo"/>, sets its key current and removes it from state.</summary>
+        /// <summary>Takes the earliest live timer at or before <paramref name="upTo"/> and sets its key current; <see cref="Fired"/> removes it from state after the callback.</summary>
         public bool TryFireNext(long upTo, out long timestamp)
         {
+            _firing = null;
             while (_queue.TryPeek(out var entry, out timestamp) && timestamp <= upTo)
             {
                 _queue.Dequeue();
-                if (!Remove(entry.KeyGroupIndex, entry.Key, timestamp))
+                if (!Contains(entry.KeyGroupIndex, entry.Key, timestamp))
                 {
                     continue;
                 }
 
+                _firing = (entry.Key, entry.KeyGroupIndex, timestamp);
+                _firingRegisteredAgain = false;
                 _backend.SetCurrentKey(entry.Key, _backend.Range.Start + entry.KeyGroupIndex);
                 return true;
             }
 
             return false;
         }
+
+        /// <summary>The callback of the timer <see cref="TryFireNext"/> took has returned: the timer leaves state, unless the callback registered it again.</summary>
+        public void Fired()
+        {
+            if (_firing is { } firing && !_firingRegisteredAgain)
+            {
+                Remove(firing.KeyGroupIndex, firing.Key, firing.Timestamp);
+            }
+
+            _firing = null;
+        }
+
+        private bool IsFiring(int index, TKey key, long timestamp) =>
+            _firing is { } firing && firing.Timestamp == timestamp && firing.KeyGroupIndex == index && EqualityComparer<TKey>.Default.Equals(firing.Key, key);
 
         private bool Contains(int index, TKey key, long timestamp) =>
             _table.TryGet(index, key, out var timestamps) && Array.BinarySearch(timestamps, timestamp) >= 0;

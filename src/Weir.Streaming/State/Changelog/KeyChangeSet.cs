@@ -46,14 +46,16 @@ internal sealed class MapKeySet<TMapKey> : MapKeySet
 }
 
 /// <summary>
-/// The keys of one key group of one state that changed since the last cut, and how: what an
-/// incremental checkpoint writes instead of the whole key group. Recording is one hash lookup and
-/// allocates nothing once the set has grown to its working size (clearing keeps the capacity, and
-/// the sets of changed map keys are reused from cut to cut).
+/// The keys of one key group of one state that were removed, appended to or had map entries
+/// changed since the last cut, and how (puts mark the state table's entries instead): with the
+/// puts, what an incremental checkpoint writes instead of the whole key group. Recording is one
+/// hash lookup and allocates nothing once the set has grown to its working size (clearing keeps the
+/// capacity, and the sets of changed map keys are reused from cut to cut).
 ///
-/// Changes fold: a later change decides what the delta must carry. A replace or delete wins over
-/// anything before it; appends or entry changes after a delete make the key replaced (the delta
-/// then carries the whole new value, which is exactly what was added since the delete).
+/// Changes fold: a later change decides what the delta must carry. A delete wins over anything
+/// before it; appends or entry changes after a delete make the key replaced (the delta then carries
+/// the whole new value, which is exactly what was added since the delete). A put after any of them
+/// is written whole instead.
 /// </summary>
 internal sealed class KeyChangeSet<TKey>
     where TKey : notnull
@@ -62,13 +64,6 @@ internal sealed class KeyChangeSet<TKey>
     private readonly Stack<MapKeySet> _entrySets = [];
 
     public int Count => _changes.Count;
-
-    public void Replaced(TKey key)
-    {
-        ref var change = ref CollectionsMarshal.GetValueRefOrAddDefault(_changes, key, out _);
-        change.Kind = KeyChangeKind.Replaced;
-        Recycle(ref change);
-    }
 
     public void Deleted(TKey key)
     {

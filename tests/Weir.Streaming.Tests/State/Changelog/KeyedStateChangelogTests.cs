@@ -125,6 +125,94 @@ public sealed class KeyedStateChangelogTests
         Assert.Equal(new string('x', 100), restoredValue.Value);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_delta_carries_puts_removals_and_appends_whether_the_cut_looks_the_put_keys_up_or_scans_the_key_group(bool scan)
+    {
+        // One key group of 2,000 entries per state; the keys put straddle StateTable's scan threshold.
+        const int Entries = 2_000;
+        var range = new KeyGroupRange(0, 1);
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8), range, maxParallelism: 1);
+        var backend = subtask.States.Backend;
+        var values = backend.GetValueState(new ValueStateDescriptor<string>("names"));
+        var lists = backend.GetListState(new ListStateDescriptor<int>("lengths"));
+        var expectedValues = new Dictionary<string, string>();
+        var expectedLists = new Dictionary<string, List<int>>();
+        void Put(string key, string value)
+        {
+            backend.SetCurrentKey(key);
+            values.Update(value);
+            expectedValues[key] = value;
+            lists.Update([value.Length]);
+            expectedLists[key] = [value.Length];
+        }
+
+        void Remove(string key)
+        {
+            backend.SetCurrentKey(key);
+            values.Clear();
+            expectedValues.Remove(key);
+            lists.Clear();
+            expectedLists.Remove(key);
+        }
+
+        void Append(string key, int element)
+        {
+            backend.SetCurrentKey(key);
+            lists.Add(element);
+            expectedLists[key].Add(element);
+        }
+
+        for (var i = 0; i < Entries; i++)
+        {
+            Put($"key-{i}", "v0");
+        }
+
+        await subtask.CheckpointAsync(1);
+        subtask.Changelog.NotifyComplete(1);
+
+        // Below the threshold the cut looks each put key up; at or above it, it scans (and stays under a bulk load's half).
+        var puts = scan ? (Entries / StateTable<string, string>.ScanRatio) + 10 : (Entries / StateTable<string, string>.ScanRatio) - 10;
+        Assert.True(2 * (puts + 10) < Entries - 10, "the changes must stay a delta, not a bulk load");
+        for (var i = 0; i < puts; i++)
+        {
+            Put($"key-{i}", "v1");
+        }
+
+        Remove("key-1000");                                    // removed
+        Remove("key-1001");
+        Put("key-1001", "back");                               // removed, then put again
+        Put("key-1002", "gone");
+        Remove("key-1002");                                    // put, then removed
+        Put("key-1003", "twice");
+        Remove("key-1003");
+        Put("key-1003", "thrice");                             // put, removed, put: listed twice
+        Append("key-1004", 7);                                 // appended in place
+        Append("key-1005", 8);
+        Put("key-1005", "after-append");                       // appended, then put
+        Put("key-1006", "before-append");
+        Append("key-1006", 9);                                 // put, then appended
+        Put("key-new", "new");                                 // a new key
+
+        var handle = await subtask.CheckpointAsync(2);
+
+        var keyGroup = Assert.Single(handle.KeyGroups);
+        Assert.Equal(SegmentKind.Delta, keyGroup.Segments[^1].Kind);
+        var restored = new HeapKeyedStateBackend<string>(range, 1);
+        await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+        var restoredValues = restored.GetValueState(new ValueStateDescriptor<string>("names"));
+        var restoredLists = restored.GetListState(new ListStateDescriptor<int>("lengths"));
+        foreach (var key in expectedValues.Keys.Concat(["key-1000", "key-1002"]))
+        {
+            restored.SetCurrentKey(key);
+            Assert.Equal(expectedValues.GetValueOrDefault(key), restoredValues.Value);
+            Assert.Equal(expectedLists.GetValueOrDefault(key) ?? [], restoredLists.Get());
+        }
+
+        Assert.Equal(expectedValues.Count, restored.Tables.Single(t => t.Name == "names").EntryCount(0));
+    }
+
     [Fact]
     public async Task A_bulk_load_is_materialized_by_the_checkpoint_in_one_file_per_group_of_key_groups()
     {
