@@ -3,36 +3,34 @@ using Weir.Serialization;
 namespace Weir.Streaming.Windowing;
 
 /// <summary>
-/// The windows of one key and their contents: a small map kept in two arrays sorted by window
-/// (start, then end). A key has few windows at a time (the open tumbling windows, size/slide
-/// sliding ones, the sessions not yet merged), so a linear scan is faster than hashing, and the
-/// copy a snapshot's copy-on-write makes is two array copies instead of a dictionary rebuild.
+/// The windows of one key and their contents: a small map kept in one array of (window,
+/// accumulator) entries sorted by window (start, then end). A key has few windows at a time (the
+/// open tumbling windows, size/slide sliding ones, the sessions not yet merged), so a linear scan is
+/// faster than hashing; one array keeps a key's windows in one or two cache lines (reading a key's
+/// windows, as records, timers and checkpoints do, costs the map and one array), and the copy a
+/// snapshot's copy-on-write makes is one array copy instead of a dictionary rebuild.
 /// Serialized as <c>Dictionary&lt;TimeWindow, TAcc&gt;</c> was (<see cref="WindowMapSerializer{TAcc}"/>),
 /// so checkpoints written with either restore into this.
 /// </summary>
 internal sealed class WindowMap<TAcc>
 {
-    private TimeWindow[] _windows;
-    private TAcc[] _accumulators;
+    private Entry[] _entries;
     private int _count;
 
-    public WindowMap(int capacity = 1)
-    {
-        _windows = new TimeWindow[Math.Max(1, capacity)];
-        _accumulators = new TAcc[_windows.Length];
-    }
+    public WindowMap(int capacity = 1) => _entries = new Entry[Math.Max(1, capacity)];
 
     public int Count => _count;
 
-    public TimeWindow WindowAt(int index) => _windows[index];
+    public TimeWindow WindowAt(int index) => _entries[index].Window;
 
-    public TAcc AccumulatorAt(int index) => _accumulators[index];
+    public TAcc AccumulatorAt(int index) => _entries[index].Accumulator;
 
     public int IndexOf(TimeWindow window)
     {
+        var entries = _entries;
         for (var i = 0; i < _count; i++)
         {
-            if (_windows[i] == window)
+            if (entries[i].Window == window)
             {
                 return i;
             }
@@ -44,7 +42,7 @@ internal sealed class WindowMap<TAcc>
     public bool TryGetValue(TimeWindow window, out TAcc accumulator)
     {
         var index = IndexOf(window);
-        accumulator = index >= 0 ? _accumulators[index] : default!;
+        accumulator = index >= 0 ? _entries[index].Accumulator : default!;
         return index >= 0;
     }
 
@@ -54,7 +52,7 @@ internal sealed class WindowMap<TAcc>
         set => Set(window, value);
     }
 
-    public void SetAt(int index, TAcc accumulator) => _accumulators[index] = accumulator;
+    public void SetAt(int index, TAcc accumulator) => _entries[index].Accumulator = accumulator;
 
     /// <summary>Adds or replaces the contents of <paramref name="window"/>.</summary>
     public void Set(TimeWindow window, TAcc accumulator)
@@ -62,10 +60,10 @@ internal sealed class WindowMap<TAcc>
         var position = 0;
         for (; position < _count; position++)
         {
-            var existing = _windows[position];
+            var existing = _entries[position].Window;
             if (existing == window)
             {
-                _accumulators[position] = accumulator;
+                _entries[position].Accumulator = accumulator;
                 return;
             }
 
@@ -75,16 +73,13 @@ internal sealed class WindowMap<TAcc>
             }
         }
 
-        if (_count == _windows.Length)
+        if (_count == _entries.Length)
         {
-            Array.Resize(ref _windows, _count * 2);
-            Array.Resize(ref _accumulators, _count * 2);
+            Array.Resize(ref _entries, _count * 2);
         }
 
-        Array.Copy(_windows, position, _windows, position + 1, _count - position);
-        Array.Copy(_accumulators, position, _accumulators, position + 1, _count - position);
-        _windows[position] = window;
-        _accumulators[position] = accumulator;
+        Array.Copy(_entries, position, _entries, position + 1, _count - position);
+        _entries[position] = new Entry(window, accumulator);
         _count++;
     }
 
@@ -103,30 +98,31 @@ internal sealed class WindowMap<TAcc>
     public void RemoveAt(int index)
     {
         _count--;
-        Array.Copy(_windows, index + 1, _windows, index, _count - index);
-        Array.Copy(_accumulators, index + 1, _accumulators, index, _count - index);
-        _accumulators[_count] = default!;
+        Array.Copy(_entries, index + 1, _entries, index, _count - index);
+        _entries[_count] = default;
     }
 
-    /// <summary>A copy with its own arrays; accumulators copied by <paramref name="copyAccumulator"/> (null: shared, for immutable ones).</summary>
+    /// <summary>A copy with its own array; accumulators copied by <paramref name="copyAccumulator"/> (null: shared, for immutable ones).</summary>
     public WindowMap<TAcc> Copy(Func<TAcc, TAcc>? copyAccumulator)
     {
         var copy = new WindowMap<TAcc>(_count);
-        Array.Copy(_windows, copy._windows, _count);
-        if (copyAccumulator is null)
-        {
-            Array.Copy(_accumulators, copy._accumulators, _count);
-        }
-        else
+        Array.Copy(_entries, copy._entries, _count);
+        if (copyAccumulator is not null)
         {
             for (var i = 0; i < _count; i++)
             {
-                copy._accumulators[i] = copyAccumulator(_accumulators[i]);
+                copy._entries[i].Accumulator = copyAccumulator(_entries[i].Accumulator);
             }
         }
 
         copy._count = _count;
         return copy;
+    }
+
+    private struct Entry(TimeWindow window, TAcc accumulator)
+    {
+        public TimeWindow Window = window;
+        public TAcc Accumulator = accumulator;
     }
 }
 
