@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Weir.Serialization;
 using Weir.Streaming.State.Changelog;
@@ -7,13 +8,18 @@ namespace Weir.Streaming.State;
 /// <summary>
 /// One named keyed state of an operator subtask: a map from key to state value per key group.
 ///
-/// Copy-on-write at key-group granularity. A snapshot captures the current map of each key
-/// group by reference and counts itself on it (<see cref="VersionedMap.SnapshotRefs"/>); while a
-/// snapshot still reads a map, the first write to that key group copies it (values deep-copied
-/// with <see cref="ValueDelta{TValue}.Copy"/> for mutable containers such as lists). Once the snapshot's files
-/// are written it releases its references, and writes go in place again. So the synchronous
-/// part of a checkpoint is O(key groups), and only groups written during an upload are copied.
-/// Reads never copy; the task thread and the uploading thread only ever read a shared map.
+/// Copy-on-write of the map per key group, of values per entry. A snapshot captures the current
+/// map of each key group by reference and counts itself on it (<see cref="VersionedMap.SnapshotRefs"/>);
+/// while a snapshot still reads a map, the first write to that key group copies the map, sharing
+/// the values, and moves the key group's sharing mark on, so every value in it counts as one a
+/// snapshot may read. A value changed in place (<see cref="TryGetForUpdate"/>,
+/// <see cref="GetOrAddForUpdate"/>) is deep-copied first (<see cref="ValueDelta{TValue}.Copy"/>, for
+/// mutable containers such as lists) if it is so shared, once; a put replaces the value and needs no
+/// copy (after Flink's <c>CopyOnWriteStateMap</c>, which versions entries the same way). Once the
+/// snapshot's files are written it releases its references, and writes go in place again. So the
+/// synchronous part of a checkpoint is O(key groups), and an upload costs a map copy per key group
+/// written meanwhile and a value copy per value changed in place meanwhile. Reads never copy; the
+/// task thread and the uploading thread only ever read a shared map.
 ///
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
 /// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
@@ -41,6 +47,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     private const byte MergeEntriesOp = 3;
 
     private readonly VersionedMap[] _groups;
+    private readonly int[] _sharing;
     private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
@@ -61,6 +68,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         Name = name;
         _values = values;
         _groups = new VersionedMap[keyGroupCount];
+        _sharing = new int[keyGroupCount];
         for (var i = 0; i < keyGroupCount; i++)
         {
             _groups[i] = new VersionedMap(new Dictionary<TKey, Slot>());
@@ -86,6 +94,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out _);
         slot.Value = value;
+        slot.CopiedIn = _sharing[keyGroupIndex];
         if (_intervals is not null && slot.PutIn != _intervals[keyGroupIndex])
         {
             slot.PutIn = _intervals[keyGroupIndex];
@@ -122,9 +131,15 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// </summary>
     public bool TryGetForUpdate(int keyGroupIndex, TKey key, out TValue value)
     {
-        var found = Writable(keyGroupIndex).TryGetValue(key, out var slot);
-        value = slot.Value;
-        return found;
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(Writable(keyGroupIndex), key);
+        if (Unsafe.IsNullRef(ref slot))
+        {
+            value = default!;
+            return false;
+        }
+
+        value = Unshared(keyGroupIndex, ref slot);
+        return true;
     }
 
     /// <summary>
@@ -137,12 +152,31 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         if (!exists)
         {
             slot.Value = create();
+            slot.CopiedIn = _sharing[keyGroupIndex];
+            return slot.Value;
+        }
+
+        return Unshared(keyGroupIndex, ref slot);
+    }
+
+    /// <summary>The slot's value, deep-copied first if a snapshot may still read it (the slot was last copied or put before the key group's map was last shared).</summary>
+    private TValue Unshared(int keyGroupIndex, ref Slot slot)
+    {
+        var sharing = _sharing[keyGroupIndex];
+        if (slot.CopiedIn != sharing)
+        {
+            if (_values.CopiesValues)
+            {
+                slot.Value = _values.Copy(slot.Value);
+            }
+
+            slot.CopiedIn = sharing;
         }
 
         return slot.Value;
     }
 
-    /// <summary>The key group's map, copied first if a snapshot still reads it.</summary>
+    /// <summary>The key group's map, copied first (sharing its values) if a snapshot still reads it.</summary>
     private Dictionary<TKey, Slot> Writable(int keyGroupIndex)
     {
         var current = _groups[keyGroupIndex];
@@ -151,23 +185,9 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return current.Map;
         }
 
-        var copy = new Dictionary<TKey, Slot>(current.Map.Count);
-        if (_values.CopiesValues)
-        {
-            foreach (var (key, slot) in current.Map)
-            {
-                copy.Add(key, slot with { Value = _values.Copy(slot.Value) });
-            }
-        }
-        else
-        {
-            foreach (var (key, slot) in current.Map)
-            {
-                copy.Add(key, slot);
-            }
-        }
-
+        var copy = new Dictionary<TKey, Slot>(current.Map);
         _groups[keyGroupIndex] = new VersionedMap(copy);
+        _sharing[keyGroupIndex]++;
         return copy;
     }
 
@@ -414,11 +434,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         _valueSerializer.Write(writer, value);
     }
 
-    /// <summary>An entry: the value, and the interval in which it was last put (0: none since tracking began).</summary>
+    /// <summary>
+    /// An entry: the value; the interval in which it was last put (0: none since tracking began);
+    /// the key group's sharing mark when the value was last put or copied (a different mark: a
+    /// snapshot may read the value, so it is copied before a change in place).
+    /// </summary>
     private record struct Slot
     {
         public TValue Value;
         public int PutIn;
+        public int CopiedIn;
     }
 
     /// <summary>The keys of one key group put since the last cut, in the order first put, and how many entries carry this interval's mark.</summary>

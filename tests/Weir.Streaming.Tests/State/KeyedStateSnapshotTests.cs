@@ -56,6 +56,38 @@ public sealed class KeyedStateSnapshotTests
     }
 
     [Fact]
+    public async Task A_change_in_place_during_an_upload_copies_only_the_value_it_changes_and_the_snapshot_keeps_the_old_one()
+    {
+        // One key group, so every key shares the map the snapshot pins.
+        var backend = new HeapKeyedStateBackend<string>(new KeyGroupRange(0, 1), 1);
+        var lists = backend.GetListState(new ListStateDescriptor<int>("lists"));
+        for (var i = 0; i < 100; i++)
+        {
+            backend.SetCurrentKey($"key-{i}");
+            lists.Add(i);
+        }
+
+        var before = Enumerable.Range(0, 100).Select(i => { backend.SetCurrentKey($"key-{i}"); return lists.Get(); }).ToArray();
+        using var snapshot = backend.Snapshot();
+        backend.SetCurrentKey("key-7");
+        lists.Add(700);
+        lists.Add(701);
+        var after = Enumerable.Range(0, 100).Select(i => { backend.SetCurrentKey($"key-{i}"); return lists.Get(); }).ToArray();
+
+        Assert.NotSame(before[7], after[7]);
+        Assert.Equal([7], before[7]);
+        Assert.Equal([7, 700, 701], after[7]);
+        Assert.All(Enumerable.Range(0, 100).Where(i => i != 7), i => Assert.Same(before[i], after[i]));
+
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+        var restored = new HeapKeyedStateBackend<string>(new KeyGroupRange(0, 1), 1);
+        var restoredLists = restored.GetListState(new ListStateDescriptor<int>("lists"));
+        await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+        restored.SetCurrentKey("key-7");
+        Assert.Equal([7], restoredLists.Get());
+    }
+
+    [Fact]
     public async Task Writes_after_the_snapshot_is_written_and_released_go_on_and_a_new_snapshot_sees_them()
     {
         var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
