@@ -36,12 +36,8 @@ internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend
 
     public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
 
-    private List<T> ListForUpdate()
-    {
-        var list = table.GetOrAddForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, static () => []);
-        table.MarkAppended(backend.CurrentKeyGroupIndex, backend.CurrentKey, list.Count);
-        return list;
-    }
+    private List<T> ListForUpdate() =>
+        table.GetOrAddForAppend(backend.CurrentKeyGroupIndex, backend.CurrentKey, static () => [], static list => list.Count);
 }
 
 internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, Dictionary<TMapKey, TMapValue>> table)

@@ -25,7 +25,8 @@ namespace Weir.Streaming.State;
 /// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
 /// appends the key to a list: no hash lookup beyond the put's own, whether a key is put once or
 /// per record (a window's accumulator). Removals, appends in place and map entries changed in
-/// place go to a <see cref="KeyChangeSet{TKey}"/>, which says how the key changed. A cut serializes
+/// place go to a <see cref="KeyChangeSet{TKey}"/>, which says how the key changed; an entry marks
+/// that it was appended to, so only the first append of an interval goes there. A cut serializes
 /// the changes (<see cref="WriteChanges"/>, the current values written as they are, no copy kept
 /// alive until an upload) and forgets them; the bytes are uploaded later. It writes the change set's
 /// keys that no put marked, then every marked entry whole: found by scanning the key group's entries
@@ -95,9 +96,9 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out _);
         slot.Value = value;
         slot.CopiedIn = _sharing[keyGroupIndex];
-        if (_intervals is not null && slot.PutIn != _intervals[keyGroupIndex])
+        if (_intervals is not null && slot.Tracked != _intervals[keyGroupIndex])
         {
-            slot.PutIn = _intervals[keyGroupIndex];
+            slot.Tracked = _intervals[keyGroupIndex];
             _puts![keyGroupIndex].Add(key);
         }
     }
@@ -112,7 +113,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         Writable(keyGroupIndex).Remove(key, out var removed);
         if (_changes is not null)
         {
-            if (removed.PutIn == _intervals![keyGroupIndex])
+            if (removed.Tracked == _intervals![keyGroupIndex])
             {
                 _puts![keyGroupIndex].Live--;
             }
@@ -126,7 +127,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <summary>
     /// The value of <paramref name="key"/> for changing in place (its key group copied first if a
     /// snapshot still reads it); false if there is none. Changes made in place are not tracked:
-    /// record them with <see cref="MarkAppended"/> or <see cref="MarkEntryChanged{TMapKey}"/>, or
+    /// append with <see cref="GetOrAddForAppend"/>, record entry changes with <see cref="MarkEntryChanged{TMapKey}"/>, or
     /// put the value again.
     /// </summary>
     public bool TryGetForUpdate(int keyGroupIndex, TKey key, out TValue value)
@@ -191,8 +192,37 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         return copy;
     }
 
-    /// <summary>Elements are about to be appended in place to <paramref name="key"/>'s list, which holds <paramref name="countBefore"/>.</summary>
-    public void MarkAppended(int keyGroupIndex, TKey key, int countBefore) => _changes?[keyGroupIndex].Appended(key, countBefore);
+    /// <summary>
+    /// The value of <paramref name="key"/> for appending to in place, made by <paramref name="create"/>
+    /// if there is none, with the append recorded: the first append to a key in an interval records
+    /// the length it had (<paramref name="countOf"/>); later ones, or any after a put, cost nothing more.
+    /// </summary>
+    public TValue GetOrAddForAppend(int keyGroupIndex, TKey key, Func<TValue> create, Func<TValue, int> countOf)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out var exists);
+        TValue value;
+        if (exists)
+        {
+            value = Unshared(keyGroupIndex, ref slot);
+        }
+        else
+        {
+            value = slot.Value = create();
+            slot.CopiedIn = _sharing[keyGroupIndex];
+        }
+
+        if (_intervals is not null)
+        {
+            var interval = _intervals[keyGroupIndex];
+            if (slot.Tracked != interval && slot.Tracked != -interval)
+            {
+                slot.Tracked = -interval;
+                _changes![keyGroupIndex].Appended(key, countOf(value));
+            }
+        }
+
+        return value;
+    }
 
     /// <summary>Entry <paramref name="mapKey"/> of <paramref name="key"/>'s map was changed in place.</summary>
     public void MarkEntryChanged<TMapKey>(int keyGroupIndex, TKey key, TMapKey mapKey)
@@ -300,7 +330,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         foreach (var (key, change) in changes)
         {
             var exists = map.TryGetValue(key, out var slot);
-            if (exists && slot.PutIn == interval)
+            if (exists && slot.Tracked == interval)
             {
                 continue;
             }
@@ -315,7 +345,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             {
                 foreach (var (key, slot) in map)
                 {
-                    if (slot.PutIn == interval)
+                    if (slot.Tracked == interval)
                     {
                         WritePut(writer, key, slot.Value);
                         count++;
@@ -327,7 +357,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 // A key removed and put again in the interval is listed twice: written twice, the same value.
                 foreach (var key in puts.Keys)
                 {
-                    if (map.TryGetValue(key, out var slot) && slot.PutIn == interval)
+                    if (map.TryGetValue(key, out var slot) && slot.Tracked == interval)
                     {
                         WritePut(writer, key, slot.Value);
                         count++;
@@ -435,14 +465,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// An entry: the value; the interval in which it was last put (0: none since tracking began);
+    /// An entry: the value; how the change set knows of it in the current interval (the interval
+    /// number: put, and written whole at the cut; its negation: appended to, recorded in the change
+    /// set; anything else: neither, since the last cut or since tracking began);
     /// the key group's sharing mark when the value was last put or copied (a different mark: a
     /// snapshot may read the value, so it is copied before a change in place).
     /// </summary>
     private record struct Slot
     {
         public TValue Value;
-        public int PutIn;
+        public int Tracked;
         public int CopiedIn;
     }
 
