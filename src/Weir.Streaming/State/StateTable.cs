@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Weir.Serialization;
@@ -250,13 +251,24 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// <inheritdoc />
     public void WriteCaptured(object capture, DataWriter writer)
     {
+        // Off the task thread: its own buffer. Collected first, then written with the values asked for ahead.
         var map = ((VersionedMap)capture).Map;
-        writer.WriteVarInt32(map.Count);
+        var captured = new EntryBuffer(map.Count);
         foreach (var (key, slot) in map)
         {
-            _keySerializer.Write(writer, key);
-            _valueSerializer.Write(writer, slot.Value);
+            captured.Add(key, slot.Value);
         }
+
+        var entries = captured.Span;
+        writer.WriteVarInt32(entries.Length);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            Prefetch.Ahead(entries, i);
+            _keySerializer.Write(writer, entries[i].Key);
+            _valueSerializer.Write(writer, entries[i].Value);
+        }
+
+        captured.Return();
     }
 
     /// <inheritdoc />
@@ -343,14 +355,32 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             if ((long)puts.Live * ScanRatio >= map.Count)
             {
+                // Collected first, then written with the values asked for ahead (they are scattered over the heap).
+                if (_scratch.Capacity < puts.Live)
+                {
+                    var capacity = Math.Max(puts.Live, 2 * _scratch.Capacity);
+                    _scratch.Return();
+                    _scratch = new EntryBuffer(capacity);
+                }
+
+                var marked = _scratch;
                 foreach (var (key, slot) in map)
                 {
                     if (slot.Tracked == interval)
                     {
-                        WritePut(writer, key, slot.Value);
-                        count++;
+                        marked.Add(key, slot.Value);
                     }
                 }
+
+                var entries = marked.Span;
+                for (var i = 0; i < entries.Length; i++)
+                {
+                    Prefetch.Ahead(entries, i);
+                    WritePut(writer, entries[i].Key, entries[i].Value);
+                }
+
+                count += entries.Length;
+                marked.Clear();
             }
             else
             {
@@ -457,6 +487,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
+    private EntryBuffer _scratch = new(0);
+
     private void WritePut(DataWriter writer, TKey key, TValue value)
     {
         writer.WriteByte(PutOp);
@@ -496,6 +528,36 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             Keys.Clear();
             Live = 0;
+        }
+    }
+
+    /// <summary>Entries collected for a pass over their values, in an array from the shared pool; cleared after each pass so it keeps no value alive.</summary>
+    private sealed class EntryBuffer(int capacity)
+    {
+        private KeyValuePair<TKey, TValue>[] _entries = capacity == 0 ? [] : ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Rent(capacity);
+        private int _count;
+
+        public int Capacity => _entries.Length;
+
+        public ReadOnlySpan<KeyValuePair<TKey, TValue>> Span => _entries.AsSpan(0, _count);
+
+        public void Add(TKey key, TValue value) => _entries[_count++] = KeyValuePair.Create(key, value);
+
+        public void Clear()
+        {
+            System.Array.Clear(_entries, 0, _count);
+            _count = 0;
+        }
+
+        /// <summary>Clears and gives the array back to the pool.</summary>
+        public void Return()
+        {
+            Clear();
+            if (_entries.Length > 0)
+            {
+                ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(_entries);
+                _entries = [];
+            }
         }
     }
 

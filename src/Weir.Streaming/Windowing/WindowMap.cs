@@ -1,4 +1,5 @@
 using Weir.Serialization;
+using Weir.Streaming.State;
 
 namespace Weir.Streaming.Windowing;
 
@@ -12,7 +13,7 @@ namespace Weir.Streaming.Windowing;
 /// Serialized as <c>Dictionary&lt;TimeWindow, TAcc&gt;</c> was (<see cref="WindowMapSerializer{TAcc}"/>),
 /// so checkpoints written with either restore into this.
 /// </summary>
-internal sealed class WindowMap<TAcc>
+internal sealed class WindowMap<TAcc> : IPrefetchable
 {
     private Entry[] _entries;
     private int _count;
@@ -20,6 +21,9 @@ internal sealed class WindowMap<TAcc>
     public WindowMap(int capacity = 1) => _entries = new Entry[Math.Max(1, capacity)];
 
     public int Count => _count;
+
+    /// <inheritdoc />
+    public void PrefetchContents() => Prefetch.Array(_entries);
 
     public TimeWindow WindowAt(int index) => _entries[index].Window;
 
