@@ -139,7 +139,7 @@ internal sealed class NexmarkCommand : IBenchCommand
             : string.Empty;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{label} {what}: {figures.EventsPerSecond:N0} events/s ({figures.EventsPerSecondPerCore:N0}/core, {figures.EventsPerCpuSecond:N0}/CPU-s, {figures.CoresUsed:0.00} cores), {figures.AllocatedBytesPerEvent:0.0} B/event, GCs {figures.Gen0Collections}/{figures.Gen1Collections}/{figures.Gen2Collections}, {figures.Rows:N0} rows, job {figures.JobSeconds:0.00} s{checkpoints}"));
+            $"{label} {what}: {figures.EventsPerSecond:N0} events/s ({figures.EventsPerSecondPerCore:N0}/core, {figures.EventsPerCpuSecond:N0}/CPU-s, {figures.CoresUsed:0.00} cores), {figures.AllocatedBytesPerEvent:0.0} B/event, GCs {figures.Gen0Collections}/{figures.Gen1Collections}/{figures.Gen2Collections} (paused {figures.GcPauseMs:0} ms), {figures.Rows:N0} rows, job {figures.JobSeconds:0.00} s{checkpoints}"));
         return figures;
     }
 

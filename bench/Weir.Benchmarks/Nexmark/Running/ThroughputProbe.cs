@@ -47,14 +47,14 @@ public sealed class ThroughputProbe
         }
     }
 
-    /// <summary>A point of the run: events emitted, clock, CPU time of the process, bytes allocated, collections.</summary>
-    public readonly record struct Mark(long Events, long Timestamp, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
+    /// <summary>A point of the run: events emitted, clock, CPU time of the process, bytes allocated, collections, time the GC paused the process.</summary>
+    public readonly record struct Mark(long Events, long Timestamp, TimeSpan Cpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan GcPause)
     {
         /// <summary>Now.</summary>
         public static Mark Now(long events)
         {
             using var process = Process.GetCurrentProcess();
-            return new Mark(events, Stopwatch.GetTimestamp(), process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            return new Mark(events, Stopwatch.GetTimestamp(), process.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         }
     }
 
@@ -75,5 +75,8 @@ public sealed class ThroughputProbe
 
         /// <summary>Garbage collections of each generation.</summary>
         public (int Gen0, int Gen1, int Gen2) Collections => (End.Gen0 - Start.Gen0, End.Gen1 - Start.Gen1, End.Gen2 - Start.Gen2);
+
+        /// <summary>Milliseconds the GC paused the process in between (not a background collection's concurrent work).</summary>
+        public double GcPauseMs => (End.GcPause - Start.GcPause).TotalMilliseconds;
     }
 }
