@@ -25,6 +25,9 @@ internal static class Prefetch
     /// <summary>How many entries ahead a pass asks for a value (and half as many for its contents).</summary>
     public const int Distance = 8;
 
+    /// <summary>Off: passes ask for nothing ahead (for benchmarks comparing the two).</summary>
+    public static bool Enabled { get; set; } = true;
+
     /// <summary>Hints the first two cache lines of <paramref name="value"/>'s object (nothing for a value type).</summary>
     public static unsafe void Object<T>(T value)
     {
@@ -54,6 +57,11 @@ internal static class Prefetch
     /// </summary>
     public static void Ahead<TKey, TValue>(ReadOnlySpan<KeyValuePair<TKey, TValue>> entries, int index)
     {
+        if (!Enabled)
+        {
+            return;
+        }
+
         if (index + Distance < entries.Length)
         {
             Object(entries[index + Distance].Value);
