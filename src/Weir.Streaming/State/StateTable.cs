@@ -25,12 +25,15 @@ namespace Weir.Streaming.State;
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
 /// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
 /// appends the key to a list: no hash lookup beyond the put's own, whether a key is put once or
-/// per record (a window's accumulator). Removals, appends in place and map entries changed in
-/// place go to a <see cref="KeyChangeSet{TKey}"/>, which says how the key changed; an entry marks
-/// that it was appended to, so only the first append of an interval goes there. A cut serializes
+/// per record (a window's accumulator). A removal appends the key to a list of removals, unless the
+/// key was appended to in the interval. Appends and map entries changed in place go to a
+/// <see cref="KeyChangeSet{TKey}"/>, which says how the key changed (and folds a removal after an
+/// append into it); an entry marks that it was appended to, so only the first append of an interval
+/// goes there. A cut serializes
 /// the changes (<see cref="WriteChanges"/>, the current values written as they are, no copy kept
-/// alive until an upload) and forgets them; the bytes are uploaded later. It writes the change set's
-/// keys that no put marked, then every marked entry whole: found by scanning the key group's entries
+/// alive until an upload) and forgets them; the bytes are uploaded later. It writes the removals
+/// (a delete each: anything the key holds now is written after), then the change set's keys that no
+/// put marked, then every marked entry whole: found by scanning the key group's entries
 /// in memory order when a good part of them is marked (<see cref="ScanRatio"/>), by looking the listed
 /// keys up otherwise.
 /// Delta payload format:
@@ -58,6 +61,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     private KeyChangeSet<TKey>[]? _changes;
     private PutKeys[]? _puts;
+    private List<TKey>[]? _removals;
     private int[]? _intervals;
 
     public StateTable(string name, int keyGroupCount, Func<TValue, TValue>? copyValue)
@@ -114,12 +118,21 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         Writable(keyGroupIndex).Remove(key, out var removed);
         if (_changes is not null)
         {
-            if (removed.Tracked == _intervals![keyGroupIndex])
+            var interval = _intervals![keyGroupIndex];
+            if (removed.Tracked == interval)
             {
                 _puts![keyGroupIndex].Live--;
             }
 
-            _changes[keyGroupIndex].Deleted(key);
+            if (removed.Tracked == -interval)
+            {
+                // Appended to in this interval: the change set folds the delete into what it holds.
+                _changes[keyGroupIndex].Deleted(key);
+            }
+            else
+            {
+                _removals![keyGroupIndex].Add(key);
+            }
         }
 
         return true;
@@ -295,11 +308,13 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         _changes = new KeyChangeSet<TKey>[_groups.Length];
         _puts = new PutKeys[_groups.Length];
+        _removals = new List<TKey>[_groups.Length];
         var intervals = new int[_groups.Length];
         for (var i = 0; i < _changes.Length; i++)
         {
             _changes[i] = new KeyChangeSet<TKey>();
             _puts[i] = new PutKeys();
+            _removals[i] = [];
             intervals[i] = 1;
         }
 
@@ -310,7 +325,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public int EntryCount(int keyGroupIndex) => _groups[keyGroupIndex].Map.Count;
 
     /// <inheritdoc />
-    public int ChangeCount(int keyGroupIndex) => _changes is null ? 0 : _changes[keyGroupIndex].Count + _puts![keyGroupIndex].Live;
+    public int ChangeCount(int keyGroupIndex) =>
+        _changes is null ? 0 : _changes[keyGroupIndex].Count + _puts![keyGroupIndex].Live + _removals![keyGroupIndex].Count;
 
     /// <inheritdoc />
     public void DiscardChanges(int keyGroupIndex)
@@ -319,6 +335,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             _changes[keyGroupIndex].Clear();
             _puts![keyGroupIndex].Clear();
+            _removals![keyGroupIndex].Clear();
             _intervals![keyGroupIndex]++;
         }
     }
@@ -338,7 +355,18 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         var countAt = writer.ReserveVarInt32();
         var count = 0;
 
-        // Keys changed otherwise than by a put, or removed: those a put marked since are written whole below.
+        // Removals first: whatever the key holds now (put or appended to since) is written after them.
+        var removals = _removals![keyGroupIndex];
+        foreach (var key in removals)
+        {
+            writer.WriteByte(DeleteOp);
+            _keySerializer.Write(writer, key);
+        }
+
+        count += removals.Count;
+        removals.Clear();
+
+        // Keys changed in place, or removed after an append: those a put marked since are written whole below.
         foreach (var (key, change) in changes)
         {
             var exists = map.TryGetValue(key, out var slot);

@@ -161,6 +161,7 @@ public sealed class KeyedStateChangelogTests
         {
             backend.SetCurrentKey(key);
             lists.Add(element);
+            expectedLists.TryAdd(key, []);
             expectedLists[key].Add(element);
         }
 
@@ -194,6 +195,13 @@ public sealed class KeyedStateChangelogTests
         Put("key-1006", "before-append");
         Append("key-1006", 9);                                 // put, then appended
         Put("key-new", "new");                                 // a new key
+        Append("key-1007", 1);                                 // appended, removed, and appended past its old length
+        Remove("key-1007");
+        Append("key-1007", 2);
+        Append("key-1007", 3);
+        Append("key-1007", 4);
+        Remove("key-1008");                                    // removed, then appended to from empty
+        Append("key-1008", 5);
 
         var handle = await subtask.CheckpointAsync(2);
 
@@ -203,7 +211,7 @@ public sealed class KeyedStateChangelogTests
         await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
         var restoredValues = restored.GetValueState(new ValueStateDescriptor<string>("names"));
         var restoredLists = restored.GetListState(new ListStateDescriptor<int>("lengths"));
-        foreach (var key in expectedValues.Keys.Concat(["key-1000", "key-1002"]))
+        foreach (var key in expectedValues.Keys.Concat(["key-1000", "key-1002", "key-1007", "key-1008"]))
         {
             restored.SetCurrentKey(key);
             Assert.Equal(expectedValues.GetValueOrDefault(key), restoredValues.Value);
