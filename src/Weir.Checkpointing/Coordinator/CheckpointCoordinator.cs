@@ -42,6 +42,7 @@ public sealed class CheckpointCoordinator
     private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
     private CoordinatorPlan? _plan;
+    private string? _recoveredJobId;
     private List<TaskKey> _sources = [];
     private List<TaskKey> _tasksToAcknowledge = [];
     private CompletedCheckpoint? _restored;
@@ -62,7 +63,7 @@ public sealed class CheckpointCoordinator
         _decider = settings.Interval is { } interval ? new CheckpointRequestDecider(interval, settings.MinPause, settings.MaxConcurrentCheckpoints) : null;
         _failures = new CheckpointFailureManager(settings.TolerableFailedCheckpoints);
         _completed = new CompletedCheckpointStore(settings.NumRetained);
-        _sharedDisposal = new SharedStateDisposal(store, _log, () => _fenced);
+        _sharedDisposal = new SharedStateDisposal(store, _log, () => _fenced, () => _plan?.JobId ?? _recoveredJobId ?? "?");
     }
 
     /// <summary>The id the next checkpoint gets.</summary>
@@ -140,6 +141,7 @@ public sealed class CheckpointCoordinator
     /// </summary>
     public async Task RecoverSharedStateAsync(string jobId)
     {
+        _recoveredJobId = jobId;
         try
         {
             var owned = _completed.Retained.Select(c => c.MetadataPath).ToHashSet(StringComparer.Ordinal);

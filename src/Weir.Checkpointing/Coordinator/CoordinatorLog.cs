@@ -22,8 +22,8 @@ internal sealed partial class CoordinatorLog(ILogger logger)
     [LoggerMessage(104, LogLevel.Warning, "Could not delete {Path}")]
     public partial void DiscardFailed(Exception exception, string path);
 
-    [LoggerMessage(105, LogLevel.Debug, "Deleted {Count} shared state files that no checkpoint uses any more")]
-    public partial void SharedFilesDeleted(int count);
+    [LoggerMessage(105, LogLevel.Debug, "Deleted {Count} shared state files of job {JobId} that no checkpoint uses any more")]
+    public partial void SharedFilesDeleted(int count, string jobId);
 
     [LoggerMessage(106, LogLevel.Information, "Shared state of job {JobId}: {CompleteCheckpoints} complete checkpoints in the store, {SharedFiles} files in shared/, {Swept} unreferenced ones swept")]
     public partial void SharedStateRecovered(string jobId, int completeCheckpoints, int sharedFiles, int swept);

@@ -9,7 +9,7 @@ namespace Weir.Checkpointing.Coordinator;
 /// hold up the next one's acknowledgements). Background deletes run one batch after another.
 /// A fenced coordinator deletes nothing; failures are logged, never thrown.
 /// </summary>
-internal sealed class SharedStateDisposal(ICheckpointStore store, CoordinatorLog log, Func<bool> fenced)
+internal sealed class SharedStateDisposal(ICheckpointStore store, CoordinatorLog log, Func<bool> fenced, Func<string> jobId)
 {
     /// <summary>Completes when the background deletes started so far have ended.</summary>
     public Task Pending { get; private set; } = Task.CompletedTask;
@@ -36,11 +36,13 @@ internal sealed class SharedStateDisposal(ICheckpointStore store, CoordinatorLog
             return;
         }
 
+        var deleted = 0;
         foreach (var path in paths)
         {
             try
             {
                 await store.DeleteAsync(path);
+                deleted++;
             }
             catch (Exception exception)
             {
@@ -48,6 +50,6 @@ internal sealed class SharedStateDisposal(ICheckpointStore store, CoordinatorLog
             }
         }
 
-        log.SharedFilesDeleted(paths.Count);
+        log.SharedFilesDeleted(deleted, jobId());
     }
 }
