@@ -29,24 +29,23 @@ internal static class Prefetch
     public static bool Enabled { get; set; } = true;
 
     /// <summary>Hints the first two cache lines of <paramref name="value"/>'s object (nothing for a value type).</summary>
-    public static unsafe void Object<T>(T value)
+    public static void Object<T>(T value)
     {
-        if (!typeof(T).IsValueType && Sse.IsSupported && value is not null)
+        if (!typeof(T).IsValueType && value is not null)
         {
-            var address = (byte*)Unsafe.As<T, IntPtr>(ref value);
-            Sse.Prefetch0(address);
-            Sse.Prefetch0(address + 64);
+            Lines(Unsafe.As<T, IntPtr>(ref value));
         }
     }
 
     /// <summary>Hints an array's first two cache lines (its elements start after a 16-byte header).</summary>
-    public static unsafe void Array<T>(T[] array)
+    public static void Array<T>(T[] array) => Lines(Unsafe.As<T[], IntPtr>(ref array));
+
+    private static unsafe void Lines(IntPtr address)
     {
         if (Sse.IsSupported)
         {
-            var address = (byte*)Unsafe.As<T[], IntPtr>(ref array);
-            Sse.Prefetch0(address);
-            Sse.Prefetch0(address + 64);
+            Sse.Prefetch0((byte*)address);
+            Sse.Prefetch0((byte*)address + 64);
         }
     }
 

@@ -25,11 +25,11 @@ namespace Weir.Streaming.State;
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
 /// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
 /// appends the key to a list: no hash lookup beyond the put's own, whether a key is put once or
-/// per record (a window's accumulator). A removal appends the key to a list of removals, unless the
-/// key was appended to in the interval. Appends and map entries changed in place go to a
-/// <see cref="KeyChangeSet{TKey}"/>, which says how the key changed (and folds a removal after an
-/// append into it); an entry marks that it was appended to, so only the first append of an interval
-/// goes there. A cut serializes
+/// per record (a window's accumulator). Appends and map entries changed in place go to a
+/// <see cref="KeyChangeSet{TKey}"/>, which says how the key changed; the entry is marked as in it, so
+/// only the first append of an interval goes there. A removal appends the key to a plain list of
+/// removals if the entry carries no mark of the interval (so at most once per interval: whatever
+/// creates the key again marks it), and goes to the change set otherwise, which folds it. A cut serializes
 /// the changes (<see cref="WriteChanges"/>, the current values written as they are, no copy kept
 /// alive until an upload) and forgets them; the bytes are uploaded later. It writes the removals
 /// (a delete each: anything the key holds now is written after), then the change set's keys that no
@@ -124,13 +124,16 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 _puts![keyGroupIndex].Live--;
             }
 
-            if (removed.Tracked == -interval)
+            if (removed.Tracked == interval || removed.Tracked == -interval)
             {
-                // Appended to in this interval: the change set folds the delete into what it holds.
+                // Put or changed in place in this interval (maybe removed before, or again after): the change set
+                // folds the delete into what it holds, so churn on one key stays one record.
                 _changes[keyGroupIndex].Deleted(key);
             }
             else
             {
+                // Untouched since the last cut: a key can be listed here once per interval, since whatever
+                // creates it again marks it.
                 _removals![keyGroupIndex].Add(key);
             }
         }
@@ -238,9 +241,22 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         return value;
     }
 
-    /// <summary>Entry <paramref name="mapKey"/> of <paramref name="key"/>'s map was changed in place.</summary>
+    /// <summary>Entry <paramref name="mapKey"/> of <paramref name="key"/>'s map (which exists) was changed in place.</summary>
     public void MarkEntryChanged<TMapKey>(int keyGroupIndex, TKey key, TMapKey mapKey)
-        where TMapKey : notnull => _changes?[keyGroupIndex].EntryChanged(key, mapKey);
+        where TMapKey : notnull
+    {
+        if (_changes is null)
+        {
+            return;
+        }
+
+        _changes[keyGroupIndex].EntryChanged(key, mapKey);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex].Map, key);
+        if (!Unsafe.IsNullRef(ref slot) && slot.Tracked != _intervals![keyGroupIndex])
+        {
+            slot.Tracked = -_intervals[keyGroupIndex];
+        }
+    }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) =>
         _groups[keyGroupIndex].Map.Select(static e => KeyValuePair.Create(e.Key, e.Value.Value));
@@ -272,15 +288,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             captured.Add(key, slot.Value);
         }
 
-        var entries = captured.Span;
-        writer.WriteVarInt32(entries.Length);
-        for (var i = 0; i < entries.Length; i++)
-        {
-            Prefetch.Ahead(entries, i);
-            _keySerializer.Write(writer, entries[i].Key);
-            _valueSerializer.Write(writer, entries[i].Value);
-        }
-
+        writer.WriteVarInt32(captured.Span.Length);
+        WriteEntries(writer, captured.Span, op: null);
         captured.Return();
     }
 
@@ -400,14 +409,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                     }
                 }
 
-                var entries = marked.Span;
-                for (var i = 0; i < entries.Length; i++)
-                {
-                    Prefetch.Ahead(entries, i);
-                    WritePut(writer, entries[i].Key, entries[i].Value);
-                }
-
-                count += entries.Length;
+                WriteEntries(writer, marked.Span, PutOp);
+                count += marked.Span.Length;
                 marked.Clear();
             }
             else
@@ -517,6 +520,22 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     private EntryBuffer _scratch = new(0);
 
+    /// <summary>Writes collected entries (each after <paramref name="op"/>, if any), asking for values ahead (<see cref="Prefetch"/>).</summary>
+    private void WriteEntries(DataWriter writer, ReadOnlySpan<KeyValuePair<TKey, TValue>> entries, byte? op)
+    {
+        for (var i = 0; i < entries.Length; i++)
+        {
+            Prefetch.Ahead(entries, i);
+            if (op is { } code)
+            {
+                writer.WriteByte(code);
+            }
+
+            _keySerializer.Write(writer, entries[i].Key);
+            _valueSerializer.Write(writer, entries[i].Value);
+        }
+    }
+
     private void WritePut(DataWriter writer, TKey key, TValue value)
     {
         writer.WriteByte(PutOp);
@@ -525,9 +544,9 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// An entry: the value; how the change set knows of it in the current interval (the interval
-    /// number: put, and written whole at the cut; its negation: appended to, recorded in the change
-    /// set; anything else: neither, since the last cut or since tracking began);
+    /// An entry: the value; how the cut knows of it in the current interval (the interval number:
+    /// put, and written whole; its negation: appended to or map entries changed, recorded in the
+    /// change set; anything else: untouched since the last cut or since tracking began);
     /// the key group's sharing mark when the value was last put or copied (a different mark: a
     /// snapshot may read the value, so it is copied before a change in place).
     /// </summary>

@@ -222,6 +222,45 @@ public sealed class KeyedStateChangelogTests
     }
 
     [Fact]
+    public async Task A_key_put_and_removed_over_and_over_between_two_checkpoints_costs_the_delta_a_record_or_two()
+    {
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var backend = subtask.States.Backend;
+        var values = backend.GetValueState(new ValueStateDescriptor<string>("churn"));
+        var maps = backend.GetMapState(new MapStateDescriptor<int, int>("churn-map"));
+        for (var i = 0; i < 300; i++)
+        {
+            backend.SetCurrentKey($"key-{i}");
+            values.Update("v");
+            maps.Put(1, 1);
+        }
+
+        var first = await subtask.CheckpointAsync(1);
+        subtask.Changelog.NotifyComplete(1);
+        var before = first.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+
+        // Fewer changes than a bulk load (which would materialize the key group instead of writing a delta).
+        backend.SetCurrentKey("key-7");
+        for (var i = 0; i < 100; i++)
+        {
+            values.Clear();
+            values.Update($"v{i}");
+            maps.Clear();
+            maps.Put(i, i);
+        }
+
+        var second = await subtask.CheckpointAsync(2);
+
+        var delta = Assert.Single(second.KeyGroups.SelectMany(k => k.Segments), s => !before.Contains(s.Path));
+        Assert.Equal(SegmentKind.Delta, delta.Kind);
+        Assert.InRange(delta.Length, 1, 200);
+        var restored = await ChangelogHarness.RestoreAsync(_store, second.KeyGroups);
+        restored.Backend.SetCurrentKey("key-7");
+        Assert.Equal("v99", restored.Backend.GetValueState(new ValueStateDescriptor<string>("churn")).Value);
+        Assert.Equal([KeyValuePair.Create(99, 99)], restored.Backend.GetMapState(new MapStateDescriptor<int, int>("churn-map")).Entries());
+    }
+
+    [Fact]
     public async Task A_bulk_load_is_materialized_by_the_checkpoint_in_one_file_per_group_of_key_groups()
     {
         using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
