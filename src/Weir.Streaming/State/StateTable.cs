@@ -415,15 +415,19 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             }
             else
             {
-                // A key removed and put again in the interval is listed twice: written twice, the same value.
+                // A key removed and put again in the interval is listed again; every marked entry is listed at
+                // least once, so there are repeats exactly when the list is longer than the marked entries.
+                var written = puts.Keys.Count > puts.Live ? (_written ??= []) : null;
                 foreach (var key in puts.Keys)
                 {
-                    if (map.TryGetValue(key, out var slot) && slot.Tracked == interval)
+                    if (map.TryGetValue(key, out var slot) && slot.Tracked == interval && (written is null || written.Add(key)))
                     {
                         WritePut(writer, key, slot.Value);
                         count++;
                     }
                 }
+
+                written?.Clear();
             }
         }
 
@@ -519,6 +523,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     private EntryBuffer _scratch = new(0);
+    private HashSet<TKey>? _written;
 
     /// <summary>Writes collected entries (each after <paramref name="op"/>, if any), asking for values ahead (<see cref="Prefetch"/>).</summary>
     private void WriteEntries(DataWriter writer, ReadOnlySpan<KeyValuePair<TKey, TValue>> entries, byte? op)
