@@ -185,7 +185,7 @@ internal interface IKeyedStateBackend
     /// <summary>The registered tables.</summary>
     IEnumerable<IStateTable> Tables { get; }
 
-    /// <summary>The synchronous part of a snapshot: pins every non-empty key group of every table.</summary>
+    /// <summary>The synchronous part of a snapshot: captures every non-empty key group of every table.</summary>
     KeyedStateSnapshot Snapshot();
 
     /// <summary>Loads one key group's full block.</summary>

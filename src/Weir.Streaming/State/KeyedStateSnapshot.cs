@@ -4,10 +4,10 @@ using Weir.Storage;
 namespace Weir.Streaming.State;
 
 /// <summary>
-/// A keyed-state snapshot between its two parts: captured synchronously (key groups pinned,
-/// see <see cref="StateTable{TKey, TValue}"/>), written asynchronously to one state file whose
-/// key-group blocks become the segments of a <see cref="KeyedStateHandle"/>. Disposing releases
-/// the pins, written or not.
+/// A keyed-state snapshot between its two parts: captured synchronously (each key group's entries
+/// copied by reference, see <see cref="StateTable{TKey, TValue}"/>), written asynchronously to one
+/// state file whose key-group blocks become the segments of a <see cref="KeyedStateHandle"/>.
+/// Disposing frees the captures, written or not (never while the write runs).
 ///
 /// The file is a <see cref="KeyGroupBlockFile"/> of full blocks, where a payload is
 /// <c>entry count | key, value ...</c>. Full checkpoints write one to <c>chk-n/</c>; incremental
@@ -31,7 +31,7 @@ internal sealed class KeyedStateSnapshot : IKeyedStateSnapshot
     /// <summary>The key groups captured (those that hold state).</summary>
     public IEnumerable<int> KeyGroups => _groups.Select(g => g.KeyGroup);
 
-    /// <summary>Pins every non-empty key group of <paramref name="range"/> (or, with <paramref name="includeIndex"/>, those whose index it accepts).</summary>
+    /// <summary>Captures every non-empty key group of <paramref name="range"/> (or, with <paramref name="includeIndex"/>, those whose index it accepts).</summary>
     public static KeyedStateSnapshot Capture(KeyGroupRange range, IEnumerable<IStateTable> tables, Func<int, bool>? includeIndex = null)
     {
         var tableList = tables.ToArray();
@@ -61,7 +61,7 @@ internal sealed class KeyedStateSnapshot : IKeyedStateSnapshot
         return new KeyedStateSnapshot(range, groups);
     }
 
-    /// <summary>Writes the pinned key groups to <paramref name="path"/> (create-only) and describes them as segments.</summary>
+    /// <summary>Writes the captured key groups to <paramref name="path"/> (create-only) and describes them as segments.</summary>
     public async Task<KeyedStateHandle> WriteAsync(ICheckpointStore store, string path, CancellationToken cancellationToken)
     {
         if (IsEmpty)

@@ -9,18 +9,17 @@ namespace Weir.Streaming.State;
 /// <summary>
 /// One named keyed state of an operator subtask: a map from key to state value per key group.
 ///
-/// Copy-on-write of the map per key group, of values per entry. A snapshot captures the current
-/// map of each key group by reference and counts itself on it (<see cref="VersionedMap.SnapshotRefs"/>);
-/// while a snapshot still reads a map, the first write to that key group copies the map, sharing
-/// the values, and moves the key group's sharing mark on, so every value in it counts as one a
-/// snapshot may read. A value changed in place (<see cref="TryGetForUpdate"/>,
-/// <see cref="GetOrAddForUpdate"/>) is deep-copied first (<see cref="ValueDelta{TValue}.Copy"/>, for
-/// mutable containers such as lists) if it is so shared, once; a put replaces the value and needs no
-/// copy (after Flink's <c>CopyOnWriteStateMap</c>, which versions entries the same way). Once the
-/// snapshot's files are written it releases its references, and writes go in place again. So the
-/// synchronous part of a checkpoint is O(key groups), and an upload costs a map copy per key group
-/// written meanwhile and a value copy per value changed in place meanwhile. Reads never copy; the
-/// task thread and the uploading thread only ever read a shared map.
+/// Snapshots copy references, values copy on write. A snapshot captures a key group by copying
+/// its entries (key and value reference, no value) into a pooled array, in memory order, and moves
+/// the key group's sharing mark on, so every value in it counts as one a snapshot may read. A value
+/// changed in place (<see cref="TryGetForUpdate"/>, <see cref="GetOrAddForUpdate"/>,
+/// <see cref="GetOrAddForAppend"/>) is deep-copied first (<see cref="ValueDelta{TValue}.Copy"/>, for
+/// mutable containers such as lists) if it is so shared, once; a put or a removal replaces the
+/// map's reference and leaves the captured value alone (after Flink's <c>CopyOnWriteStateMap</c>,
+/// which copies its bucket array at a snapshot and versions its entries the same way). So the
+/// synchronous part of a checkpoint copies 2 words per entry; the upload reads only its array,
+/// and costs a value copy per value changed in place after the capture. The map itself is never
+/// shared, so a write never copies it.
 ///
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
 /// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
@@ -51,7 +50,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     private const byte AppendOp = 2;
     private const byte MergeEntriesOp = 3;
 
-    private readonly VersionedMap[] _groups;
+    private readonly Dictionary<TKey, Slot>[] _groups;
     private readonly int[] _sharing;
     private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
@@ -73,11 +72,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         Name = name;
         _values = values;
-        _groups = new VersionedMap[keyGroupCount];
+        _groups = new Dictionary<TKey, Slot>[keyGroupCount];
         _sharing = new int[keyGroupCount];
         for (var i = 0; i < keyGroupCount; i++)
         {
-            _groups[i] = new VersionedMap(new Dictionary<TKey, Slot>());
+            _groups[i] = [];
         }
 
         _keySerializer = Serializers.Get<TKey>();
@@ -87,18 +86,18 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public string Name { get; }
 
     /// <summary>Entries over all key groups.</summary>
-    public long Count => _groups.Sum(g => (long)g.Map.Count);
+    public long Count => _groups.Sum(g => (long)g.Count);
 
     public bool TryGet(int keyGroupIndex, TKey key, out TValue value)
     {
-        var found = _groups[keyGroupIndex].Map.TryGetValue(key, out var slot);
+        var found = _groups[keyGroupIndex].TryGetValue(key, out var slot);
         value = slot.Value;
         return found;
     }
 
     public void Put(int keyGroupIndex, TKey key, TValue value)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out _);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out _);
         slot.Value = value;
         slot.CopiedIn = _sharing[keyGroupIndex];
         if (_intervals is not null && slot.Tracked != _intervals[keyGroupIndex])
@@ -110,12 +109,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     public bool Remove(int keyGroupIndex, TKey key)
     {
-        if (!_groups[keyGroupIndex].Map.ContainsKey(key))
+        if (!_groups[keyGroupIndex].Remove(key, out var removed))
         {
             return false;
         }
 
-        Writable(keyGroupIndex).Remove(key, out var removed);
         if (_changes is not null)
         {
             var interval = _intervals![keyGroupIndex];
@@ -149,7 +147,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// </summary>
     public bool TryGetForUpdate(int keyGroupIndex, TKey key, out TValue value)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(Writable(keyGroupIndex), key);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex], key);
         if (Unsafe.IsNullRef(ref slot))
         {
             value = default!;
@@ -166,7 +164,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// </summary>
     public TValue GetOrAddForUpdate(int keyGroupIndex, TKey key, Func<TValue> create)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out var exists);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out var exists);
         if (!exists)
         {
             slot.Value = create();
@@ -194,21 +192,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         return slot.Value;
     }
 
-    /// <summary>The key group's map, copied first (sharing its values) if a snapshot still reads it.</summary>
-    private Dictionary<TKey, Slot> Writable(int keyGroupIndex)
-    {
-        var current = _groups[keyGroupIndex];
-        if (Volatile.Read(ref current.SnapshotRefs) == 0)
-        {
-            return current.Map;
-        }
-
-        var copy = new Dictionary<TKey, Slot>(current.Map);
-        _groups[keyGroupIndex] = new VersionedMap(copy);
-        _sharing[keyGroupIndex]++;
-        return copy;
-    }
-
     /// <summary>
     /// The value of <paramref name="key"/> for appending to in place, made by <paramref name="create"/>
     /// if there is none, with the append recorded: the first append to a key in an interval records
@@ -216,7 +199,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     /// </summary>
     public TValue GetOrAddForAppend(int keyGroupIndex, TKey key, Func<TValue> create, Func<TValue, int> countOf)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(keyGroupIndex), key, out var exists);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out var exists);
         TValue value;
         if (exists)
         {
@@ -251,7 +234,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
 
         _changes[keyGroupIndex].EntryChanged(key, mapKey);
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex].Map, key);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex], key);
         if (!Unsafe.IsNullRef(ref slot) && slot.Tracked != _intervals![keyGroupIndex])
         {
             slot.Tracked = -_intervals[keyGroupIndex];
@@ -259,38 +242,37 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) =>
-        _groups[keyGroupIndex].Map.Select(static e => KeyValuePair.Create(e.Key, e.Value.Value));
+        _groups[keyGroupIndex].Select(static e => KeyValuePair.Create(e.Key, e.Value.Value));
 
     /// <inheritdoc />
     public object? Capture(int keyGroupIndex)
     {
-        var current = _groups[keyGroupIndex];
-        if (current.Map.Count == 0)
+        var map = _groups[keyGroupIndex];
+        if (map.Count == 0)
         {
             return null;
         }
 
-        Interlocked.Increment(ref current.SnapshotRefs);
-        return current;
-    }
-
-    /// <inheritdoc />
-    public void Release(object capture) => Interlocked.Decrement(ref ((VersionedMap)capture).SnapshotRefs);
-
-    /// <inheritdoc />
-    public void WriteCaptured(object capture, DataWriter writer)
-    {
-        // Off the task thread: its own buffer. Collected first, then written with the values asked for ahead.
-        var map = ((VersionedMap)capture).Map;
         var captured = new EntryBuffer(map.Count);
         foreach (var (key, slot) in map)
         {
             captured.Add(key, slot.Value);
         }
 
-        writer.WriteVarInt32(captured.Span.Length);
-        WriteEntries(writer, captured.Span, op: null);
-        captured.Return();
+        _sharing[keyGroupIndex]++;
+        return captured;
+    }
+
+    /// <inheritdoc />
+    public void Release(object capture) => ((EntryBuffer)capture).Return();
+
+    /// <inheritdoc />
+    public void WriteCaptured(object capture, DataWriter writer)
+    {
+        // Off the task thread, from the captured array only; values asked for ahead.
+        var entries = ((EntryBuffer)capture).Span;
+        writer.WriteVarInt32(entries.Length);
+        WriteEntries(writer, entries, op: null);
     }
 
     /// <inheritdoc />
@@ -298,7 +280,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         var reader = new DataReader(payload);
         var count = reader.ReadVarInt32();
-        var map = Writable(keyGroupIndex);
+        var map = _groups[keyGroupIndex];
         map.EnsureCapacity(map.Count + Math.Min(count, reader.Remaining));
         for (var i = 0; i < count; i++)
         {
@@ -331,7 +313,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <inheritdoc />
-    public int EntryCount(int keyGroupIndex) => _groups[keyGroupIndex].Map.Count;
+    public int EntryCount(int keyGroupIndex) => _groups[keyGroupIndex].Count;
 
     /// <inheritdoc />
     public int ChangeCount(int keyGroupIndex) =>
@@ -360,7 +342,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         var changes = _changes![keyGroupIndex];
         var puts = _puts![keyGroupIndex];
         var interval = _intervals![keyGroupIndex];
-        var map = _groups[keyGroupIndex].Map;
+        var map = _groups[keyGroupIndex];
         var countAt = writer.ReserveVarInt32();
         var count = 0;
 
@@ -443,7 +425,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
         var reader = new DataReader(payload);
         var count = reader.ReadVarInt32();
-        var map = Writable(keyGroupIndex);
+        var map = _groups[keyGroupIndex];
         for (var i = 0; i < count; i++)
         {
             var op = reader.ReadByte();
@@ -612,12 +594,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             }
         }
     }
-
-    private sealed class VersionedMap(Dictionary<TKey, Slot> map)
-    {
-        public readonly Dictionary<TKey, Slot> Map = map;
-        public int SnapshotRefs;
-    }
 }
 
 /// <summary>The type-erased face of a <see cref="StateTable{TKey, TValue}"/> that snapshots and restores use.</summary>
@@ -625,13 +601,13 @@ internal interface IStateTable
 {
     string Name { get; }
 
-    /// <summary>Pins a key group's current map for a snapshot; null if it is empty.</summary>
+    /// <summary>Captures a key group's entries for a snapshot (values as they are now, copied on a later write in place); null if it is empty.</summary>
     object? Capture(int keyGroupIndex);
 
-    /// <summary>Unpins what <see cref="Capture"/> pinned.</summary>
+    /// <summary>Frees what <see cref="Capture"/> took (after the write, or instead of it).</summary>
     void Release(object capture);
 
-    /// <summary>Writes a pinned map: count, then key and value pairs.</summary>
+    /// <summary>Writes a capture: count, then key and value pairs.</summary>
     void WriteCaptured(object capture, DataWriter writer);
 
     /// <summary>Loads entries written by <see cref="WriteCaptured"/> into a key group.</summary>

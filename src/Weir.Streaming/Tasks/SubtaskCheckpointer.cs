@@ -16,9 +16,9 @@ namespace Weir.Streaming.Tasks;
 /// <item>operators prepare (flush what belongs before the barrier);</item>
 /// <item>the barrier goes downstream on every output channel, behind the records before it;</item>
 /// <item>synchronous part, on the task thread: operators' hooks run (sinks pre-commit), keyed
-/// state is pinned copy-on-write, operator state is encoded;</item>
-/// <item>asynchronous part, off the task thread: keyed state files are written, the pins
-/// released, and the coordinator acknowledged, while the task goes on processing records.</item>
+/// state is captured (entries by reference, values copied on write), operator state is encoded;</item>
+/// <item>asynchronous part, off the task thread: keyed state files are written, the captures
+/// freed, and the coordinator acknowledged, while the task goes on processing records.</item>
 /// </list>
 /// A failed asynchronous part declines the checkpoint; an abort cancels it and deletes what it wrote.
 /// With incremental checkpoints (<see cref="TaskDeployment.Changelog"/>) each keyed operator's

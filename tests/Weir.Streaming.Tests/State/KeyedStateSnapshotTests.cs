@@ -58,7 +58,7 @@ public sealed class KeyedStateSnapshotTests
     [Fact]
     public async Task A_change_in_place_during_an_upload_copies_only_the_value_it_changes_and_the_snapshot_keeps_the_old_one()
     {
-        // One key group, so every key shares the map the snapshot pins.
+        // One key group: every key is in the one capture.
         var backend = new HeapKeyedStateBackend<string>(new KeyGroupRange(0, 1), 1);
         var lists = backend.GetListState(new ListStateDescriptor<int>("lists"));
         for (var i = 0; i < 100; i++)

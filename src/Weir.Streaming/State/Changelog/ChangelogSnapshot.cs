@@ -5,7 +5,7 @@ namespace Weir.Streaming.State.Changelog;
 
 /// <summary>
 /// An incremental checkpoint of one keyed operator subtask between its two parts: the changes
-/// serialized at the cut (and, rarely, key groups pinned for a materialization the checkpoint does
+/// serialized at the cut (and, rarely, key groups captured for a materialization the checkpoint does
 /// itself), and every key group's chain at the cut. The asynchronous part writes the new files
 /// to <c>shared/</c>, waits for earlier files of the chains that are still being written, and
 /// describes each key group as its chain's segments.

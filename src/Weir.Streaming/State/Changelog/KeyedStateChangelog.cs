@@ -14,7 +14,7 @@ namespace Weir.Streaming.State.Changelog;
 /// changed key group. Every key group's state in checkpoint n is its chain: its latest
 /// materialization (a Full segment in <c>shared/</c>) and the deltas since, in order.</item>
 /// <item>Materializations run in the background: at a cut, key groups the
-/// <see cref="MaterializationPolicy"/> finds due are pinned copy-on-write and written while the
+/// <see cref="MaterializationPolicy"/> finds due are captured (values copied on write) and written while the
 /// task goes on; the first cut after the upload finished rebases their chains onto it (deltas up
 /// to the materialization's cut drop out). A key group whose chain cannot go on is materialized
 /// by the checkpoint itself.</item>
@@ -401,7 +401,7 @@ internal sealed class KeyedStateChangelog : IDisposable
         }
     }
 
-    /// <summary>A background materialization: key groups pinned at a cut, written to one file while the task goes on.</summary>
+    /// <summary>A background materialization: key groups captured at a cut, written to one file while the task goes on.</summary>
     private sealed class Materialization
     {
         private Materialization(long cut, IReadOnlyList<int> keyGroupIndexes, ChangelogFile file, DateTimeOffset startedAt)
