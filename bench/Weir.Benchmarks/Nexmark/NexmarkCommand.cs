@@ -63,10 +63,11 @@ internal sealed class NexmarkCommand : IBenchCommand
         }
 
         await using var runner = await WeirRunner.StartAsync(settings.ChannelCapacity, settings.Verbose);
+        using var sampler = settings.Allocations ? new AllocationSampler() : null;
         if (settings.WarmupEvents > 0)
         {
             var warmup = new CountingResultSinks();
-            Print(-1, await runner.RunAsync(settings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows));
+            Print(-1, await runner.RunAsync(settings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows), sampler);
             runner.DrainLog();
         }
 
@@ -76,13 +77,13 @@ internal sealed class NexmarkCommand : IBenchCommand
             var offFirst = run % 2 == 1;
             if (settings.CompareOff && offFirst)
             {
-                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false)));
+                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false), sampler));
             }
 
-            runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: true)));
+            runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: true), sampler));
             if (settings.CompareOff && !offFirst)
             {
-                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false)));
+                runs.Add(Print(run, await RunWeirAsync(runner, settings, checkpoints: false), sampler));
             }
 
             if (settings.WithBaseline)
@@ -129,7 +130,7 @@ internal sealed class NexmarkCommand : IBenchCommand
         return await runner.RunAsync(settings, settings.Events, checkpoints, counting, () => counting.Rows);
     }
 
-    private static RunFigures Print(int run, RunFigures figures)
+    private static RunFigures Print(int run, RunFigures figures, AllocationSampler? sampler = null)
     {
         var label = run < 0 ? "warm-up" : $"run {run}";
         var what = figures.Mode == "baseline" ? "baseline" : figures.CheckpointsEnabled ? "checkpoints on " : "checkpoints off";
@@ -139,7 +140,16 @@ internal sealed class NexmarkCommand : IBenchCommand
             : string.Empty;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{label} {what}: {figures.EventsPerSecond:N0} events/s ({figures.EventsPerSecondPerCore:N0}/core, {figures.EventsPerCpuSecond:N0}/CPU-s, {figures.CoresUsed:0.00} cores), {figures.AllocatedBytesPerEvent:0.0} B/event, GCs {figures.Gen0Collections}/{figures.Gen1Collections}/{figures.Gen2Collections} (paused {figures.GcPauseMs:0} ms), {figures.Rows:N0} rows, job {figures.JobSeconds:0.00} s{checkpoints}"));
+            $"{label} {what}: {figures.EventsPerSecond:N0} events/s ({figures.EventsPerSecondPerCore:N0}/core, {figures.EventsPerCpuSecond:N0}/CPU-s, {figures.CoresUsed:0.00} cores), {figures.AllocatedBytesPerEvent:0.0} B/event, GCs {figures.Gen0Collections}/{figures.Gen1Collections}/{figures.Gen2Collections} (paused {figures.GcPauseMs:0} ms), {figures.Rows:N0} rows, job {figures.JobSeconds:0.00} s{checkpoints}; measured (monotonic s) {figures.MeasuredFromMonotonicSeconds:0.000000},{figures.MeasuredToMonotonicSeconds:0.000000}"));
+        if (sampler is not null)
+        {
+            var (top, total) = sampler.Between(figures.MeasuredFromMonotonicSeconds, figures.MeasuredToMonotonicSeconds, top: 12);
+            foreach (var (type, bytes) in top)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {bytes / (double)figures.Events,7:0.0} B/event {100.0 * bytes / Math.Max(1, total),5:0.0} %  {type}"));
+            }
+        }
+
         return figures;
     }
 

@@ -13,11 +13,12 @@ internal sealed record NexmarkSettings
                        [--output <rows.jsonl>] [--dump-events <events.jsonl>]
                        [--baseline] [--with-baseline] [--compare-off] [--runs <n, default 1>] [--warmup-events <n>]
                        [--partitions <n, default parallelism>] [--event-rate <events per second of event time, default 10000000>]
-                       [--seed <n, default 42>] [--channel-capacity <batches, default 8>] [--verbose]
+                       [--seed <n, default 42>] [--channel-capacity <batches, default 8>] [--verbose] [--allocations]
           --baseline        only the generator, into a counting blackhole on <parallelism> threads (no Weir)
           --with-baseline   also run the baseline each run, and report the ratio
           --compare-off     also run each run with checkpoints off, and report the ratio on/off
           --verbose         print every checkpoint's trigger and completion (the coordinator's log)
+          --allocations     print the types allocated most while each run was measured (allocation ticks)
         numbers take K/M/G suffixes (50M = 50,000,000).
         """;
 
@@ -57,9 +58,11 @@ internal sealed record NexmarkSettings
 
     public bool Verbose { get; init; }
 
+    public bool Allocations { get; init; }
+
     private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
 
-    private static readonly string[] Flags = ["--incremental", "--baseline", "--with-baseline", "--compare-off", "--verbose"];
+    private static readonly string[] Flags = ["--incremental", "--baseline", "--with-baseline", "--compare-off", "--verbose", "--allocations"];
 
     /// <summary>The generator's configuration: the seed and the event rate.</summary>
     public GeneratorConfig Generator => new() { Seed = Seed, EventsPerSecond = EventRate };
@@ -98,6 +101,7 @@ internal sealed record NexmarkSettings
                 Seed = arguments.Whole("--seed", 42),
                 ChannelCapacity = arguments.IsSet("--channel-capacity") ? (int)arguments.Count("--channel-capacity", 0, 1, 4096) : null,
                 Verbose = arguments.Has("--verbose"),
+                Allocations = arguments.Has("--allocations"),
             };
             if (result.BaselineOnly && (result.WithBaseline || result.CompareOff))
             {

@@ -146,7 +146,9 @@ internal sealed record RunFigures(
     double JobSeconds,
     long Rows,
     CheckpointFigures? Checkpoints,
-    CheckpointFigures? JobCheckpoints)
+    CheckpointFigures? JobCheckpoints,
+    double MeasuredFromMonotonicSeconds,
+    double MeasuredToMonotonicSeconds)
 {
     /// <summary>The divisor of <see cref="EventsPerSecondPerCore"/>: min(parallelism, processors).</summary>
     public static int Cores(int parallelism) => Math.Min(parallelism, Environment.ProcessorCount);
@@ -177,8 +179,17 @@ internal sealed record RunFigures(
             jobSeconds,
             rows,
             checkpointStats,
-            jobCheckpoints);
+            jobCheckpoints,
+            Monotonic(measured.Start.Timestamp),
+            Monotonic(measured.End.Timestamp));
     }
+
+    /// <summary>
+    /// A <see cref="System.Diagnostics.Stopwatch"/> timestamp in seconds: on Linux the CLOCK_MONOTONIC
+    /// that <c>perf record -k CLOCK_MONOTONIC</c> stamps samples with, so <c>perf report --time from,to</c>
+    /// can keep exactly the measured part of a run.
+    /// </summary>
+    private static double Monotonic(long timestamp) => (double)timestamp / System.Diagnostics.Stopwatch.Frequency;
 }
 
 /// <summary>
