@@ -52,6 +52,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     private readonly Dictionary<TKey, Slot>[] _groups;
     private readonly int[] _sharing;
+    private readonly Stack<KeyValuePair<TKey, TValue>[]> _captureChunks = new();
     private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
     private readonly ISerializer<TValue> _valueSerializer;
@@ -253,10 +254,18 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return null;
         }
 
-        var captured = new EntryBuffer(map.Count);
+        var captured = new CapturedEntries(_captureChunks, map.Count);
+        var (chunk, index) = (0, 0);
+        var entries = captured.Chunks[0];
         foreach (var (key, slot) in map)
         {
-            captured.Add(key, slot.Value);
+            if (index == entries.Length)
+            {
+                entries = captured.Chunks[++chunk];
+                index = 0;
+            }
+
+            entries[index++] = KeyValuePair.Create(key, slot.Value);
         }
 
         _sharing[keyGroupIndex]++;
@@ -264,15 +273,21 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <inheritdoc />
-    public void Release(object capture) => ((EntryBuffer)capture).Return();
+    public void Release(object capture) => ((CapturedEntries)capture).Return(_captureChunks, EntryCountHint);
 
     /// <inheritdoc />
     public void WriteCaptured(object capture, DataWriter writer)
     {
-        // Off the task thread, from the captured array only; values asked for ahead.
-        var entries = ((EntryBuffer)capture).Span;
-        writer.WriteVarInt32(entries.Length);
-        WriteEntries(writer, entries, op: null);
+        // Off the task thread, from the captured entries only; values asked for ahead.
+        var captured = (CapturedEntries)capture;
+        writer.WriteVarInt32(captured.Count);
+        var left = captured.Count;
+        foreach (var chunk in captured.Chunks)
+        {
+            var entries = chunk.AsSpan(0, Math.Min(left, chunk.Length));
+            WriteEntries(writer, entries, op: null);
+            left -= entries.Length;
+        }
     }
 
     /// <inheritdoc />
@@ -562,6 +577,79 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             Keys.Clear();
             Live = 0;
+        }
+    }
+
+    /// <summary>Entries of all key groups (racy: read off the task thread only as a hint).</summary>
+    private long EntryCountHint => Count;
+
+    /// <summary>
+    /// A key group's entries as a snapshot captured them, in chunks small enough to stay out of the
+    /// large object heap. Full chunks come from, and go back to, the table's free chunks (every
+    /// checkpoint captures about the state of the one before, so after the first they are reused;
+    /// the free list keeps no more than the table's entries need); the last, partial one from the
+    /// shared array pool.
+    /// </summary>
+    private sealed class CapturedEntries
+    {
+        /// <summary>Entries per full chunk: 64 KiB of them, under the large object heap's threshold.</summary>
+        private static readonly int ChunkLength = Math.Max(64, 65_536 / Unsafe.SizeOf<KeyValuePair<TKey, TValue>>());
+
+        private readonly int _full;
+        private int _returned;
+
+        public CapturedEntries(Stack<KeyValuePair<TKey, TValue>[]> free, int count)
+        {
+            Count = count;
+            _full = count / ChunkLength;
+            var tail = count % ChunkLength;
+            Chunks = new KeyValuePair<TKey, TValue>[_full + (tail > 0 ? 1 : 0)][];
+            lock (free)
+            {
+                for (var i = 0; i < _full; i++)
+                {
+                    Chunks[i] = free.TryPop(out var chunk) ? chunk : new KeyValuePair<TKey, TValue>[ChunkLength];
+                }
+            }
+
+            if (tail > 0)
+            {
+                Chunks[_full] = ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Rent(tail);
+            }
+        }
+
+        public int Count { get; }
+
+        /// <summary>The chunks, in order: <see cref="Count"/> entries, every chunk full but the last.</summary>
+        public KeyValuePair<TKey, TValue>[][] Chunks { get; }
+
+        /// <summary>Clears the chunks (no value stays reachable through them) and gives them back; once.</summary>
+        public void Return(Stack<KeyValuePair<TKey, TValue>[]> free, long tableEntries)
+        {
+            if (Interlocked.Exchange(ref _returned, 1) != 0)
+            {
+                return;
+            }
+
+            for (var i = 0; i < Chunks.Length; i++)
+            {
+                var chunk = Chunks[i];
+                if (i == _full)
+                {
+                    System.Array.Clear(chunk, 0, Count - (_full * ChunkLength));
+                    ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(chunk);
+                    continue;
+                }
+
+                System.Array.Clear(chunk);
+                lock (free)
+                {
+                    if ((long)free.Count * ChunkLength <= tableEntries)
+                    {
+                        free.Push(chunk);
+                    }
+                }
+            }
         }
     }
 
