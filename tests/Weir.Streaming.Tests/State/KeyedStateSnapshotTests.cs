@@ -88,6 +88,43 @@ public sealed class KeyedStateSnapshotTests
     }
 
     [Fact]
+    public async Task A_key_group_larger_than_a_capture_chunk_snapshots_every_entry_once_and_again_after_its_chunks_are_reused()
+    {
+        // One key group of 10,001 entries: two full 4,096-entry chunks and a partial one; captured
+        // twice, the second time from the chunks the first gave back, with a key more and values changed.
+        var backend = new HeapKeyedStateBackend<long>(new KeyGroupRange(0, 1), 1);
+        var values = backend.GetValueState(new ValueStateDescriptor<long>("values"));
+        for (var key = 0L; key < 10_001; key++)
+        {
+            backend.SetCurrentKey(key);
+            values.Update(key * 3);
+        }
+
+        for (var round = 1; round <= 2; round++)
+        {
+            var expected = round == 1 ? 10_001 : 10_002;
+            using (var snapshot = backend.Snapshot())
+            {
+                backend.SetCurrentKey(5L);
+                values.Update(-1); // after the capture: not in this snapshot
+                var handle = await snapshot.WriteAsync(_store, $"job/chk-{round}/op", CancellationToken.None);
+                var restored = new HeapKeyedStateBackend<long>(new KeyGroupRange(0, 1), 1);
+                var restoredValues = restored.GetValueState(new ValueStateDescriptor<long>("values"));
+                await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+                Assert.Equal(expected, restored.Tables.Sum(t => t.EntryCount(0)));
+                for (var key = 0L; key < expected; key++)
+                {
+                    restored.SetCurrentKey(key);
+                    Assert.Equal(key == 5 && round == 2 ? -1 : key * 3, restoredValues.Value);
+                }
+            }
+
+            backend.SetCurrentKey(10_001L);
+            values.Update(10_001 * 3);
+        }
+    }
+
+    [Fact]
     public async Task Writes_after_the_snapshot_is_written_and_released_go_on_and_a_new_snapshot_sees_them()
     {
         var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
