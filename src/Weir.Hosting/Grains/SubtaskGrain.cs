@@ -37,7 +37,7 @@ internal sealed partial class SubtaskGrain(
         StopCurrent();
         _deployment = deployment;
         _context = SynchronizationContext.Current;
-        var submission = await jobs.GetAsync(deployment.JobId);
+        var submission = await jobs.GetAsync(deployment.JobId, deployment.Attempt);
         var graph = submission.Graph;
         var vertex = graph.Vertex(deployment.VertexId);
         var index = deployment.SubtaskIndex;

@@ -11,25 +11,27 @@ public sealed record JobSubmission(string JobId, JobGraph Graph, WeirOptions Opt
 /// <summary>
 /// The silo's jobs by id. A job submitted here as a graph is handed to its grains by reference;
 /// a job submitted by name anywhere in the cluster is built here from its spec (persisted by its
-/// job master under the checkpoint directory) with the job factory of that name.
+/// job master under the checkpoint directory) with the job factory of that name. A job id can be
+/// submitted again, with another spec, through any silo: a spec built here is checked against the
+/// job's record once per attempt (the job master records each attempt before deploying it), so a
+/// subtask never runs the graph of an earlier submission.
 /// </summary>
 public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointStoreFactory stores, WeirOptions defaults)
 {
-    private readonly ConcurrentDictionary<string, JobSubmission> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IJobFactory> _factories = factories.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The silo's default options (the cluster's configuration).</summary>
     public WeirOptions Defaults => defaults;
 
     /// <summary>Registers a submission, replacing an earlier one with the same id.</summary>
-    public void Register(JobSubmission submission) => _jobs[submission.JobId] = submission;
+    public void Register(JobSubmission submission) => _jobs[submission.JobId] = new Entry(submission, CheckedAttempt: null);
 
     /// <summary>Builds and registers a job from its spec.</summary>
     /// <exception cref="ArgumentException">No job factory has the spec's name; the message lists the ones there are.</exception>
     public JobSubmission Register(JobSpec spec)
     {
-        var options = spec.Apply(defaults);
-        var submission = new JobSubmission(spec.JobId, Factory(spec.JobName).Build(spec, options), options, spec.RestorePath, spec);
+        var submission = Build(spec);
         Register(submission);
         return submission;
     }
@@ -40,17 +42,47 @@ public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointS
         ? factory
         : throw new ArgumentException($"No job named '{jobName}' is registered on this silo (registered: {(_factories.Count == 0 ? "none" : string.Join(", ", _factories.Keys.Order()))}).", nameof(jobName));
 
-    /// <summary>The submission of <paramref name="jobId"/>, built from its persisted spec if this silo has not seen it.</summary>
+    /// <summary>
+    /// The submission of <paramref name="jobId"/>, built from its persisted spec if this silo has not
+    /// seen it. With <paramref name="attempt"/> (a subtask deploying), a submission built from a spec
+    /// is first checked against the job's record, once per attempt, and rebuilt if the job was
+    /// submitted again with another spec.
+    /// </summary>
     /// <exception cref="InvalidOperationException">No job with that id is known here or in the checkpoint directory.</exception>
-    public async Task<JobSubmission> GetAsync(string jobId)
+    public async Task<JobSubmission> GetAsync(string jobId, int? attempt = null)
     {
-        if (_jobs.TryGetValue(jobId, out var job))
+        if (_jobs.TryGetValue(jobId, out var entry) && (entry.Submission.Spec is null || attempt is null || entry.CheckedAttempt == attempt))
         {
-            return job;
+            return entry.Submission;
         }
 
-        var spec = await JobSpecStore.LoadAsync(stores.Open(defaults.Checkpointing.Directory), jobId)
-            ?? throw new InvalidOperationException($"No job '{jobId}' was submitted to this silo, and {defaults.Checkpointing.Directory}/{jobId} holds no job spec.");
-        return Register(spec.Spec);
+        var record = await JobSpecStore.LoadAsync(stores.Open(defaults.Checkpointing.Directory), jobId);
+        if (record is null)
+        {
+            return entry?.Submission
+                ?? throw new InvalidOperationException($"No job '{jobId}' was submitted to this silo, and {defaults.Checkpointing.Directory}/{jobId} holds no job spec.");
+        }
+
+        var submission = entry is not null && SameSpec(entry.Submission.Spec!, record.Spec) ? entry.Submission : Build(record.Spec);
+        _jobs[jobId] = new Entry(submission, record.Attempt);
+        return submission;
     }
+
+    private JobSubmission Build(JobSpec spec)
+    {
+        var options = spec.Apply(defaults);
+        return new JobSubmission(spec.JobId, Factory(spec.JobName).Build(spec, options), options, spec.RestorePath, spec);
+    }
+
+    /// <summary>Specs are records of collections, so compared field by field (parameters as a set, settings in order).</summary>
+    private static bool SameSpec(JobSpec a, JobSpec b) =>
+        a.JobId == b.JobId
+        && a.JobName == b.JobName
+        && a.RestorePath == b.RestorePath
+        && a.Parameters.Count == b.Parameters.Count
+        && a.Parameters.All(p => b.Parameters.TryGetValue(p.Key, out var value) && value == p.Value)
+        && a.Settings.SequenceEqual(b.Settings);
+
+    /// <summary>A submission, and the attempt whose record it was last checked against (null: not checked, or a graph).</summary>
+    private sealed record Entry(JobSubmission Submission, int? CheckedAttempt);
 }
