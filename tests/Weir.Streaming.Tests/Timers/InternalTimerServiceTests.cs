@@ -73,6 +73,36 @@ public sealed class InternalTimerServiceTests
     }
 
     [Fact]
+    public void A_key_with_several_timers_keeps_the_others_when_a_callback_registers_its_next_one_before_or_after_them()
+    {
+        // Key "a" holds 10, 20 and 30; firing 10 registers 25 (between the others), firing 20 registers 5
+        // (before every other, so at once due), firing 5 registers nothing: every timer fires once, in order.
+        var timers = NewService();
+        _callback = (_, timestamp) =>
+        {
+            if (timestamp == 10)
+            {
+                timers.RegisterEventTimeTimer(25);
+            }
+            else if (timestamp == 20)
+            {
+                timers.RegisterEventTimeTimer(5);
+            }
+        };
+        Register(timers, "a", 30);
+        Register(timers, "a", 10);
+        Register(timers, "a", 20);
+
+        timers.AdvanceWatermark(22);
+        Assert.Equal([10L, 20L, 5L], _fired.Select(f => f.Timestamp));
+        Assert.Equal(2, timers.Count);
+
+        timers.AdvanceWatermark(100);
+        Assert.Equal([10L, 20L, 5L, 25L, 30L], _fired.Select(f => f.Timestamp));
+        Assert.Equal(0, timers.Count);
+    }
+
+    [Fact]
     public void A_timer_registered_again_in_its_own_callback_fires_again_and_then_leaves()
     {
         var timers = NewService();
