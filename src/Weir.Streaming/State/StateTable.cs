@@ -10,7 +10,7 @@ namespace Weir.Streaming.State;
 /// One named keyed state of an operator subtask: a map from key to state value per key group.
 ///
 /// Snapshots copy references, values copy on write. A snapshot captures a key group by copying
-/// its entries (key and value reference, no value) into a pooled array, in memory order, and moves
+/// its entries (key and value reference, no value) into reused chunks, in memory order, and moves
 /// the key group's sharing mark on, so every value in it counts as one a snapshot may read. A value
 /// changed in place (<see cref="TryGetForUpdate"/>, <see cref="GetOrAddForUpdate"/>,
 /// <see cref="GetOrAddForAppend"/>) is deep-copied first (<see cref="ValueDelta{TValue}.Copy"/>, for
@@ -86,7 +86,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     public string Name { get; }
 
-    /// <summary>Entries over all key groups.</summary>
+    /// <summary>Entries over all key groups (read off the task thread, as when a capture is released, only as a hint).</summary>
     public long Count => _groups.Sum(g => (long)g.Count);
 
     public bool TryGet(int keyGroupIndex, TKey key, out TValue value)
@@ -141,8 +141,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// The value of <paramref name="key"/> for changing in place (its key group copied first if a
-    /// snapshot still reads it); false if there is none. Changes made in place are not tracked:
+    /// The value of <paramref name="key"/> for changing in place (the value copied first if a
+    /// snapshot may still read it); false if there is none. Changes made in place are not tracked:
     /// append with <see cref="GetOrAddForAppend"/>, record entry changes with <see cref="MarkEntryChanged{TMapKey}"/>, or
     /// put the value again.
     /// </summary>
@@ -273,7 +273,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <inheritdoc />
-    public void Release(object capture) => ((CapturedEntries)capture).Return(_captureChunks, EntryCountHint);
+    public void Release(object capture) => ((CapturedEntries)capture).Return(_captureChunks, tableEntries: Count);
 
     /// <inheritdoc />
     public void WriteCaptured(object capture, DataWriter writer)
@@ -579,9 +579,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             Live = 0;
         }
     }
-
-    /// <summary>Entries of all key groups (racy: read off the task thread only as a hint).</summary>
-    private long EntryCountHint => Count;
 
     /// <summary>
     /// A key group's entries as a snapshot captured them, in chunks small enough to stay out of the
