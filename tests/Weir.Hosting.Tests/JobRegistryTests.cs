@@ -55,6 +55,22 @@ public sealed class JobRegistryTests
         Assert.Equal(1, _factory.Builds);
     }
 
+    [Fact]
+    public async Task The_subtasks_of_an_attempt_deploying_at_once_read_the_record_once()
+    {
+        await RecordAsync(Spec(parallelism: "2"), attempt: 0);
+        var gated = new GatedStore(_store);
+        var registry = new JobRegistry([_factory], new OneStore(gated), WeirOptions.Default.With(("execution.checkpointing.dir", "/checkpoints")));
+
+        var deploying = Enumerable.Range(0, 20).Select(_ => registry.GetAsync("job", attempt: 0)).ToArray();
+        gated.Open();
+        var submissions = await Task.WhenAll(deploying);
+
+        Assert.Equal(1, gated.Reads);
+        Assert.Equal(1, _factory.Builds);
+        Assert.All(submissions, s => Assert.Same(submissions[0], s));
+    }
+
     private static JobSpec Spec(string parallelism) =>
         new("job", CountingFactory.JobName, new Dictionary<string, string> { ["parallelism"] = parallelism }, [], RestorePath: null);
 
@@ -63,6 +79,37 @@ public sealed class JobRegistryTests
     private sealed class OneStore(ICheckpointStore store) : ICheckpointStoreFactory
     {
         public ICheckpointStore Open(string location) => store;
+    }
+
+    /// <summary>Reads wait until <see cref="Open"/>, so callers arriving together overlap; counts them.</summary>
+    private sealed class GatedStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _reads;
+
+        public int Reads => _reads;
+
+        public Uri Location => inner.Location;
+
+        public void Open() => _open.SetResult();
+
+        public async Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _reads);
+            await _open.Task;
+            return await inner.OpenReadAsync(path, offset, length, cancellationToken);
+        }
+
+        public Task<StoredFile> WriteAsync(string path, Func<Stream, CancellationToken, ValueTask> content, WriteMode mode, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(path, content, mode, cancellationToken);
+
+        public Task<StoredFile?> GetFileAsync(string path, CancellationToken cancellationToken = default) => inner.GetFileAsync(path, cancellationToken);
+
+        public IAsyncEnumerable<StoredFile> ListFilesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListFilesAsync(directory, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListDirectoriesAsync(string directory, CancellationToken cancellationToken = default) => inner.ListDirectoriesAsync(directory, cancellationToken);
+
+        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
     }
 
     private sealed class CountingFactory : IJobFactory

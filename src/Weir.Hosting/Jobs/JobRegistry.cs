@@ -19,6 +19,7 @@ public sealed record JobSubmission(string JobId, JobGraph Graph, WeirOptions Opt
 public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointStoreFactory stores, WeirOptions defaults)
 {
     private readonly ConcurrentDictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string JobId, int? Attempt), Lazy<Task<JobSubmission>>> _checks = new();
     private readonly Dictionary<string, IJobFactory> _factories = factories.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The silo's default options (the cluster's configuration).</summary>
@@ -56,14 +57,31 @@ public sealed class JobRegistry(IEnumerable<IJobFactory> factories, ICheckpointS
             return entry.Submission;
         }
 
+        // Every subtask of an attempt deploying here asks at once: one read of the record serves them all.
+        var key = (jobId, attempt);
+        var check = _checks.GetOrAdd(key, static (key, registry) => new Lazy<Task<JobSubmission>>(() => registry.CheckAsync(key.JobId)), this);
+        try
+        {
+            return await check.Value;
+        }
+        finally
+        {
+            _checks.TryRemove(KeyValuePair.Create(key, check));
+        }
+    }
+
+    /// <summary>Reads the job's record and builds its spec, unless the submission here was built from the same spec.</summary>
+    private async Task<JobSubmission> CheckAsync(string jobId)
+    {
         var record = await JobSpecStore.LoadAsync(stores.Open(defaults.Checkpointing.Directory), jobId);
+        _jobs.TryGetValue(jobId, out var entry);
         if (record is null)
         {
             return entry?.Submission
                 ?? throw new InvalidOperationException($"No job '{jobId}' was submitted to this silo, and {defaults.Checkpointing.Directory}/{jobId} holds no job spec.");
         }
 
-        var submission = entry is not null && SameSpec(entry.Submission.Spec!, record.Spec) ? entry.Submission : Build(record.Spec);
+        var submission = entry?.Submission.Spec is { } spec && SameSpec(spec, record.Spec) ? entry.Submission : Build(record.Spec);
         _jobs[jobId] = new Entry(submission, record.Attempt);
         return submission;
     }
