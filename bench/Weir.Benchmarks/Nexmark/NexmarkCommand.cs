@@ -135,8 +135,10 @@ internal sealed class NexmarkCommand : IBenchCommand
         var label = run < 0 ? "warm-up" : $"run {run}";
         var what = figures.Mode == "baseline" ? "baseline" : figures.CheckpointsEnabled ? "checkpoints on " : "checkpoints off";
         var checkpoints = figures.Checkpoints is { } c
-            ? string.Create(CultureInfo.InvariantCulture, $"; {c.Completed} checkpoints while measured, p50 {c.P50Ms:0} ms, p99 {c.P99Ms:0} ms, {c.BytesPerCheckpoint / 1024.0:0.0} KiB each") +
-              (figures.JobCheckpoints is { } j ? string.Create(CultureInfo.InvariantCulture, $" (job: {j.Completed}, p50 {j.P50Ms:0} ms, p99 {j.P99Ms:0} ms)") : string.Empty)
+            ? (c.Completed == 0
+                ? "; no checkpoint completed while measured"
+                : string.Create(CultureInfo.InvariantCulture, $"; {c.Completed} checkpoints while measured, p50 {c.P50Ms:0} ms, p99 {c.P99Ms:0} ms, {c.BytesPerCheckpoint / 1024.0:0.0} KiB each")) +
+              (figures.JobCheckpoints is { Completed: > 0 } j ? string.Create(CultureInfo.InvariantCulture, $" (job: {j.Completed}, p50 {j.P50Ms:0} ms, p99 {j.P99Ms:0} ms)") : string.Empty)
             : string.Empty;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
