@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 
 namespace Weir.Serialization;
 
@@ -114,14 +115,32 @@ internal static class BuiltInSerializers
 internal sealed class EnumSerializer<T> : ISerializer<T>
     where T : struct, Enum
 {
-    // A ulong enum can exceed Int64: its bits are written as a long (unchanged for every value that fits).
-    private static readonly bool IsUInt64 = Enum.GetUnderlyingType(typeof(T)) == typeof(ulong);
+    // The value as a long: sign-extended from a signed underlying type, zero-extended from an unsigned one
+    // (a ulong's bits as they are); read back truncated to the underlying type. No boxing either way.
+    private static readonly bool Signed = Type.GetTypeCode(Enum.GetUnderlyingType(typeof(T))) is TypeCode.SByte or TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64;
 
-    public void Write(DataWriter writer, T value) => writer.WriteVarInt64(IsUInt64
-        ? unchecked((long)Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture))
-        : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
+    public void Write(DataWriter writer, T value) => writer.WriteVarInt64(Unsafe.SizeOf<T>() switch
+    {
+        1 => Signed ? Unsafe.As<T, sbyte>(ref value) : Unsafe.As<T, byte>(ref value),
+        2 => Signed ? Unsafe.As<T, short>(ref value) : Unsafe.As<T, ushort>(ref value),
+        4 => Signed ? Unsafe.As<T, int>(ref value) : Unsafe.As<T, uint>(ref value),
+        _ => Unsafe.As<T, long>(ref value),
+    });
 
-    public T Read(ref DataReader reader) => (T)Enum.ToObject(typeof(T), reader.ReadVarInt64());
+    public T Read(ref DataReader reader)
+    {
+        var raw = reader.ReadVarInt64();
+        return Unsafe.SizeOf<T>() switch
+        {
+            1 => From((byte)raw),
+            2 => From((ushort)raw),
+            4 => From((uint)raw),
+            _ => From(raw),
+        };
+    }
+
+    private static T From<TBits>(TBits bits)
+        where TBits : struct => Unsafe.As<TBits, T>(ref bits);
 }
 
 internal sealed class NullableSerializer<T> : ISerializer<T?>

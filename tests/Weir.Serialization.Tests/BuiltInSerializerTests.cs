@@ -142,6 +142,36 @@ public sealed class BuiltInSerializerTests
     {
         Assert.Equal([0x04], RoundTrip.Write(Color.Green));
         Assert.Equal([0x0D], RoundTrip.Write(Color.Negative));
+        Assert.Equal([0xFE, 0x03], RoundTrip.Write(Small.B));
+        Assert.Equal([0x01], RoundTrip.Write(Huge.All));
+    }
+
+    [Fact]
+    public void Enums_are_written_and_read_without_allocating()
+    {
+        var serializer = Serializers.Get<Color>();
+        var writer = new DataWriter(1 << 16);
+        var mismatches = 0;
+        void WriteAndRead()
+        {
+            writer.Reset();
+            for (var i = 0; i < 1_000; i++)
+            {
+                serializer.Write(writer, (Color)(i - 500));
+            }
+
+            var reader = new DataReader(writer.WrittenSpan);
+            for (var i = 0; i < 1_000; i++)
+            {
+                mismatches += serializer.Read(ref reader) == (Color)(i - 500) ? 0 : 1;
+            }
+        }
+
+        WriteAndRead();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        WriteAndRead();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, mismatches);
     }
 
     [Fact]
