@@ -10,7 +10,8 @@ namespace Weir.Benchmarks.State;
 /// 64 key groups, each with a map of three panes and a timer list, the values allocated among other
 /// garbage so they lie scattered over the heap. Before each invocation a quarter of the keys change
 /// (pane updated in place and put, timer list replaced); the invocation is the cut that serializes
-/// them, reported per changed key, with and without <see cref="Prefetch"/>.
+/// them, reported per changed key, with and without <see cref="Prefetch"/>; and a full snapshot of
+/// every key, as full checkpoints and materializations write them.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
@@ -80,6 +81,29 @@ public class CutBenchmark
 
     [Benchmark(OperationsPerInvoke = Keys / 4)]
     public int CutPerChangedKey() => Cut();
+
+    /// <summary>A full snapshot of both states (captured as on the task thread, then written), per key.</summary>
+    [Benchmark(OperationsPerInvoke = Keys)]
+    public int SnapshotPerKey()
+    {
+        _writer.Reset();
+        for (var group = 0; group < KeyGroups; group++)
+        {
+            Write(_panes, group);
+            Write(_timers, group);
+        }
+
+        return _writer.Length;
+    }
+
+    private void Write(IStateTable table, int group)
+    {
+        if (table.Capture(group) is { } capture)
+        {
+            table.WriteCaptured(capture, _writer);
+            table.Release(capture);
+        }
+    }
 
     private static int Group(long key) => (int)((ulong)key % KeyGroups);
 
