@@ -8,6 +8,8 @@ namespace Weir.Server.Tests;
 /// client, and <c>kill -9</c> of a silo that runs some of its subtasks: the job restarts from its
 /// latest checkpoint on the other two and the exactly-once check finds nothing lost, duplicated or
 /// out of order. The killed silo, started again, rejoins and takes activations of the next run.
+/// And a job restored from another job's checkpoint in another directory, whose job master's or
+/// coordinator's silo is killed before the job's first checkpoint: it restarts from that checkpoint.
 /// </summary>
 public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -59,6 +61,53 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         await rejoined.WaitForLineAsync(l => l.Contains("deployed on this silo", StringComparison.Ordinal), "a subtask deployed on the rejoined silo", TimeSpan.FromSeconds(5));
     }
 
+    [Theory]
+    [InlineData("job master", "Job restored attempt 0 deployed")]
+    [InlineData("checkpoint coordinator", "Checkpoint coordinator of job restored holds its lease")]
+    public async Task A_job_restored_from_a_checkpoint_in_another_directory_continues_from_it_when_a_silo_dies_before_its_own_first_checkpoint(string grain, string line)
+    {
+        var ports = LoopbackPorts.Free(6);
+        var silos = new ServerProcess[3];
+        for (var i = 0; i < 3; i++)
+        {
+            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
+        }
+
+        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
+        string[] job = ["--job", "exactly-once-check", "--parallelism", "4"];
+
+        // The origin: another job, unthrottled, checkpointing into another directory, stopped with a final checkpoint there.
+        var elsewhere = Path.Combine(_directory, "elsewhere");
+        var (exit, text) = await RunAsync(["submit", .. gateways, .. job, "--job-id", "origin", $"--Weir:execution.checkpointing.dir={elsewhere}", "--Weir:execution.checkpointing.interval=200ms", "--run-for", "3s"]);
+        output.WriteLine(text);
+        Assert.Equal(0, exit);
+        var origin = Verdict(text);
+        AssertExactlyOnce(origin);
+        var restorePath = CompletedCheckpoints(Path.Combine(elsewhere, "origin")).OrderBy(d => int.Parse(Path.GetFileName(d)[4..], System.Globalization.CultureInfo.InvariantCulture)).Last();
+
+        // The job restored from it, throttled so that what it adds stays small, with no checkpoint of its own before
+        // the silo of its job master is killed (the job master taking over has only the job's record to go by), or
+        // that of its checkpoint coordinator (the one activated again remembers no checkpoint, and there is none
+        // in the job's directory).
+        var submit = Start(["submit", .. gateways, .. job, "--job-id", "restored", "--restore", restorePath, "--rate", "200", "--Weir:execution.checkpointing.interval=1h", "--run-for", "25s"]);
+        const string Deployed = "Job restored attempt 0 deployed";
+        await await Task.WhenAny(silos.Select(silo => silo.WaitForLineAsync(l => l.Contains(Deployed, StringComparison.Ordinal), "the job master's deployment line", Timeout)));
+        var host = silos.Single(silo => silo.Output.Contains(line, StringComparison.Ordinal));
+        Assert.Empty(CompletedCheckpoints(Path.Combine(_directory, "data", "checkpoints", "restored")));
+        var both = host.Output.Contains(Deployed, StringComparison.Ordinal) && host.Output.Contains("Checkpoint coordinator of job restored holds its lease", StringComparison.Ordinal);
+        host.KillHard();
+        Assert.Equal(137, await host.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        output.WriteLine($"killed the {grain}'s silo (pid {host.Id}; it ran both the job master and the coordinator: {both}) before the restored job's first checkpoint");
+
+        Assert.Equal(0, await submit.WaitForExitAsync(Timeout));
+        output.WriteLine(submit.Output);
+        var restored = Verdict(submit.Output);
+        output.WriteLine($"origin: {origin}; restored, then restarted: {restored}");
+        AssertExactlyOnce(restored);
+        Assert.True(Count(restored, "restarts") >= 1, $"the job did not restart after the {grain}'s silo died: {restored}");
+        Assert.True(Count(restored, "records") > Count(origin, "records"), $"the restart did not start from the origin's checkpoint: {restored} against {origin}");
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     // IAsyncLifetime, not IAsyncDisposable: xUnit 2 disposes test classes only through these, and a
@@ -88,15 +137,14 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [GeneratedRegex(@"Silo (\S+) joined cluster")]
     private static partial Regex JoinedLine();
 
-    private string[] CompletedCheckpoints()
-    {
-        var job = Path.Combine(_directory, "data", "checkpoints", "exactly-once-check");
-        return Directory.Exists(job) ? Directory.GetDirectories(job, "chk-*").Where(d => File.Exists(Path.Combine(d, "_metadata"))).ToArray() : [];
-    }
+    private string[] CompletedCheckpoints() => CompletedCheckpoints(Path.Combine(_directory, "data", "checkpoints", "exactly-once-check"));
+
+    private static string[] CompletedCheckpoints(string job) =>
+        Directory.Exists(job) ? Directory.GetDirectories(job, "chk-*").Where(d => File.Exists(Path.Combine(d, "_metadata"))).ToArray() : [];
 
     private async Task<ServerProcess> StartSiloAsync(int siloPort, int gatewayPort)
     {
-        var silo = Start(["--cluster-dir", Path.Combine(_directory, "cluster"), "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--Logging:LogLevel:Weir.Grains=Information"]);
+        var silo = Start(["--cluster-dir", Path.Combine(_directory, "cluster"), "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--Logging:LogLevel:Weir.Grains=Information", "--Logging:LogLevel:Weir.Checkpointing.Coordinator.CoordinatorLease=Information"]);
         await silo.WaitForLineAsync(l => l.Contains("joined cluster", StringComparison.Ordinal), $"the silo on port {siloPort} joining", Timeout);
         return silo;
     }

@@ -87,14 +87,38 @@ internal sealed partial class JobMasterGrain(
         _state = JobState.Restarting;
         _failureCause = $"the job master of attempt {persisted.Attempt} was lost (its silo left the cluster)";
         Log.TakingOver(logger, JobId, persisted.Attempt);
-        RegisterGrainTimer(
-            async _ =>
+        RegisterGrainTimer(_ => TakeOverAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Cancels what is left of the lost attempt and restarts the job, knowing (as the lost job master
+    /// did) the checkpoint or savepoint the job was submitted to restore from: until the job completes
+    /// a checkpoint of its own, that is what it restarts from, read from wherever it is.
+    /// </summary>
+    private async Task TakeOverAsync()
+    {
+        await CancelAttemptAsync();
+        try
+        {
+            _initialRestore = await ResolveRestoreAsync(Store);
+            _restoredCheckpointId = _initialRestore?.Checkpoint.CheckpointId;
+        }
+        catch (Exception e) when (e is CheckpointStoreException or CorruptCheckpointException or ArgumentException)
+        {
+            // Needed only while the job has no checkpoint of its own: starting it empty instead would lose the restored state.
+            if (await CheckpointLocator.FindLatestAsync(Store, JobId) is null)
             {
-                await CancelAttemptAsync();
-                await RestartAsync();
-            },
-            TimeSpan.Zero,
-            Timeout.InfiniteTimeSpan);
+                _state = JobState.Failed;
+                _failureCause = $"{_failureCause}; the job cannot restart: it has no checkpoint of its own yet and its restore path cannot be read ({e.Message})";
+                await Coordinator.OnJobTerminatedAsync(discardRetained: false);
+                await EndedAsync(_failureCause);
+                return;
+            }
+
+            Log.RestorePathUnreadable(logger, JobId, e.Message);
+        }
+
+        await RestartAsync();
     }
 
     public Task SubmitAsync(JobSpec spec)
@@ -311,8 +335,8 @@ internal sealed partial class JobMasterGrain(
         var latest = await NullIfSiloLost(Coordinator.GetLatestCompletedAsync())
             ?? await CheckpointLocator.FindLatestAsync(Store, JobId, (file, error) => Log.SkippedCorrupt(logger, file, error.Message));
         _restarts++;
-        (CompletedCheckpoint, string)? restore = latest is null ? null
-            : IsInitialRestore(latest) ? _initialRestore
+        // No checkpoint of the job's own yet: the one it was started from, if any (Flink's failover to the initial savepoint).
+        (CompletedCheckpoint, string)? restore = latest is null || IsInitialRestore(latest) ? _initialRestore
             : (latest, Options.Checkpointing.Directory);
         await DeployAttemptAsync(_attempt + 1, restore);
     }
@@ -498,6 +522,9 @@ internal sealed partial class JobMasterGrain(
 
         [LoggerMessage(206, LogLevel.Warning, "Job {JobId}: taking over after the job master of attempt {Attempt} was lost; restarting from the latest checkpoint")]
         public static partial void TakingOver(ILogger logger, string jobId, int attempt);
+
+        [LoggerMessage(207, LogLevel.Warning, "Job {JobId}: its restore path cannot be read ({Problem}); it restarts from its own latest checkpoint")]
+        public static partial void RestorePathUnreadable(ILogger logger, string jobId, string problem);
 
         [LoggerMessage(205, LogLevel.Warning, "Job {JobId}: --restore latest found no complete checkpoint in {Store}; starting without state")]
         public static partial void NothingToRestore(ILogger logger, string jobId, string store);
