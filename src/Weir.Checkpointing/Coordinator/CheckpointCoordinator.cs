@@ -8,7 +8,9 @@ namespace Weir.Checkpointing.Coordinator;
 /// The checkpoint coordinator of one job (Flink's protocol, DESIGN.md "Checkpoint protocol"):
 /// <list type="number">
 /// <item>On a tick, <see cref="CheckpointRequestDecider"/> says whether checkpoint n may start;
-/// if so every source subtask is asked to snapshot and emit barrier n.</item>
+/// if so every source subtask is asked to snapshot and emit barrier n. The first periodic
+/// checkpoint of an attempt waits the initial delay given to <see cref="Start"/> (the host passes
+/// <see cref="RandomInitialDelay"/>, as Flink's scheduler does).</item>
 /// <item>Every subtask acknowledges n with its state handles (<see cref="PendingCheckpoint"/>
 /// ignores duplicate, late and unknown acks).</item>
 /// <item>With all acks in, <c>chk-n/_metadata</c> is written create-only, last; only then is n
@@ -48,6 +50,7 @@ public sealed class CheckpointCoordinator
     private CompletedCheckpoint? _restored;
     private CompletedCheckpoint? _latestSavepoint;
     private DateTimeOffset? _lastTriggered;
+    private DateTimeOffset _firstTriggerNotBefore;
     private DateTimeOffset? _lastCompleted;
     private bool _stopped;
     private bool _fenced;
@@ -102,7 +105,10 @@ public sealed class CheckpointCoordinator
     /// Starts coordinating a (re)deployed job: the tasks to trigger and to hear from. Checkpoint
     /// ids continue after <paramref name="firstCheckpointId"/> - 1 (ids are unique per job directory).
     /// </summary>
-    public void Start(CoordinatorPlan plan, long firstCheckpointId)
+    /// <param name="plan">The attempt's tasks.</param>
+    /// <param name="firstCheckpointId">The least id the attempt's checkpoints may take.</param>
+    /// <param name="initialDelay">How long after now the first periodic checkpoint may start (savepoints and explicit triggers never wait).</param>
+    public void Start(CoordinatorPlan plan, long firstCheckpointId, TimeSpan initialDelay = default)
     {
         _plan = plan;
         _sources = [.. plan.Sources];
@@ -110,6 +116,23 @@ public sealed class CheckpointCoordinator
         _stopped = _fenced;
         NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
         _lastTriggered = null;
+        _firstTriggerNotBefore = _clock.GetUtcNow() + initialDelay;
+    }
+
+    /// <summary>
+    /// Flink's initial delay of periodic checkpoints: uniform between the min pause and the interval,
+    /// so that jobs (and attempts) started together do not checkpoint together, and an attempt runs a
+    /// while before its first checkpoint. Zero without an interval.
+    /// </summary>
+    public static TimeSpan RandomInitialDelay(CoordinatorSettings settings, Random random)
+    {
+        if (settings.Interval is not { } interval)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var least = Math.Min(settings.MinPause.Ticks, interval.Ticks);
+        return TimeSpan.FromTicks(random.NextInt64(least, interval.Ticks + 1));
     }
 
     /// <summary>
@@ -186,6 +209,11 @@ public sealed class CheckpointCoordinator
         }
 
         if (_stopped || _plan is null || _decider is null)
+        {
+            return;
+        }
+
+        if (_lastTriggered is null && now < _firstTriggerNotBefore)
         {
             return;
         }

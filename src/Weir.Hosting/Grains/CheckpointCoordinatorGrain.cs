@@ -56,7 +56,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         if (_lease!.IsHeld)
         {
             // Ids go on from the coordinator's own.
-            _coordinator.Start(start.Plan, firstCheckpointId: 1);
+            _coordinator.Start(start.Plan, firstCheckpointId: 1, CheckpointCoordinator.RandomInitialDelay(start.Settings, Random.Shared));
         }
         else if (_leaseTimer is null)
         {
@@ -143,7 +143,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         _leaseTimer = RegisterGrainTimer(_ => RenewLeaseAsync(), lease.Settings.RenewInterval, lease.Settings.RenewInterval);
         var existing = await CheckpointLocator.ListCheckpointIdsAsync(stores.Open(start.CheckpointDirectory), GetPrimaryKeyString());
         await _coordinator.RecoverSharedStateAsync(GetPrimaryKeyString());
-        _coordinator.Start(start.Plan, existing.Count == 0 ? 1 : existing[0] + 1);
+        _coordinator.Start(start.Plan, existing.Count == 0 ? 1 : existing[0] + 1, CheckpointCoordinator.RandomInitialDelay(start.Settings, Random.Shared));
     }
 
     private async Task RenewLeaseAsync()

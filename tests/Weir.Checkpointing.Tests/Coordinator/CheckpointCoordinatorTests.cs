@@ -34,6 +34,44 @@ public sealed class CheckpointCoordinatorTests
     }
 
     [Fact]
+    public async Task The_first_periodic_checkpoint_of_an_attempt_waits_its_initial_delay_and_a_savepoint_does_not()
+    {
+        var h = new CoordinatorHarness(start: false);
+        var start = h.Clock.GetUtcNow();
+        h.Coordinator.Start(Plan, firstCheckpointId: 1, initialDelay: TimeSpan.FromSeconds(7));
+
+        for (var second = 0; second < 7; second++)
+        {
+            await h.Coordinator.OnTickAsync();
+            h.Clock.Advance(Second);
+        }
+
+        Assert.Empty(h.Gateway.Triggers);
+        await h.Coordinator.OnTickAsync();
+        await h.AckAllAsync(1);
+        Assert.Equal([7.0], h.Gateway.Triggers.Select(t => (t.Timestamp - start).TotalSeconds));
+
+        // A restarted attempt waits again; an explicit trigger never does.
+        h.Coordinator.Start(Plan, firstCheckpointId: 2, initialDelay: TimeSpan.FromMinutes(5));
+        await h.Coordinator.OnTickAsync();
+        Assert.Equal([1], h.Gateway.TriggeredIds);
+        Assert.Equal(2, await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint));
+    }
+
+    [Fact]
+    public void The_random_initial_delay_lies_between_the_min_pause_and_the_interval()
+    {
+        var random = new Random(7);
+        var settings = DefaultSettings with { Interval = TimeSpan.FromSeconds(10), MinPause = TimeSpan.FromSeconds(4) };
+        var delays = Enumerable.Range(0, 1_000).Select(_ => CheckpointCoordinator.RandomInitialDelay(settings, random)).ToArray();
+
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10)));
+        Assert.True(delays.Min() < TimeSpan.FromSeconds(4.1) && delays.Max() > TimeSpan.FromSeconds(9.9), $"delays span {delays.Min()} to {delays.Max()}");
+        Assert.Equal(TimeSpan.FromSeconds(10), CheckpointCoordinator.RandomInitialDelay(settings with { MinPause = TimeSpan.FromMinutes(1) }, random));
+        Assert.Equal(TimeSpan.Zero, CheckpointCoordinator.RandomInitialDelay(settings with { Interval = null }, random));
+    }
+
+    [Fact]
     public async Task Without_an_interval_ticks_never_trigger()
     {
         var h = new CoordinatorHarness(DefaultSettings with { Interval = null });
