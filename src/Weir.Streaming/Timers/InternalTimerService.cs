@@ -8,6 +8,8 @@ namespace Weir.Streaming.Timers;
 /// list of timestamps per key and domain), so checkpoints, restores and rescaling carry them like
 /// any state; a priority queue per domain orders them for firing and is rebuilt from the state
 /// when the operator opens. Deleting removes from state only; the queue skips entries no longer in state.
+/// Timers due at one timestamp leave the queue together and fire in key-group order, so the state of
+/// one key group at a time is in the cache (bench/README.md, "Timers at the end of input").
 /// Firing sets the current key, calls the operator back, and runs on the task thread; the fired timer
 /// leaves state after the callback, so a callback that registers the key's next timer changes the
 /// key's timer list once (one put) instead of removing it and putting it back. Re-registering the
@@ -96,9 +98,16 @@ internal sealed class InternalTimerService<TKey> : ITimerService
     /// <summary>One domain's timers: the state table and the firing queue.</summary>
     private sealed class Domain
     {
+        private const int MaxBatch = 4096;
+
         private readonly HeapKeyedStateBackend<TKey> _backend;
         private readonly StateTable<TKey, long[]> _table;
         private readonly PriorityQueue<(TKey Key, int KeyGroupIndex), long> _queue = new();
+        private readonly List<(TKey Key, int KeyGroupIndex)> _batch = [];
+        private int _batchNext;
+        private long _batchTimestamp;
+        private int[]? _groupStarts;
+        private (TKey Key, int KeyGroupIndex)[] _sorted = [];
         private (TKey Key, int KeyGroupIndex, long Timestamp)? _firing;
         private bool _firingRegisteredAgain;
 
@@ -167,6 +176,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
 
         public bool TryPeek(out long timestamp)
         {
+            ReturnBatch();
             while (_queue.TryPeek(out var entry, out timestamp))
             {
                 if (Contains(entry.KeyGroupIndex, entry.Key, timestamp))
@@ -184,9 +194,33 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         public bool TryFireNext(long upTo, out long timestamp)
         {
             _firing = null;
-            while (_queue.TryPeek(out var entry, out timestamp) && timestamp <= upTo)
+            while (true)
             {
-                _queue.Dequeue();
+                (TKey Key, int KeyGroupIndex) entry;
+                var batched = _batchNext < _batch.Count;
+                if (_queue.TryPeek(out var head, out timestamp) && timestamp <= upTo && (!batched || timestamp < _batchTimestamp))
+                {
+                    if (!batched)
+                    {
+                        TakeBatch(timestamp);
+                        continue;
+                    }
+
+                    // Registered by a callback before the batch's timestamp: it fires first, in timestamp order.
+                    _queue.Dequeue();
+                    entry = head;
+                }
+                else if (batched && _batchTimestamp <= upTo)
+                {
+                    timestamp = _batchTimestamp;
+                    entry = _batch[_batchNext++];
+                }
+                else
+                {
+                    ReturnBatch();
+                    return false;
+                }
+
                 if (!Contains(entry.KeyGroupIndex, entry.Key, timestamp))
                 {
                     continue;
@@ -197,8 +231,63 @@ internal sealed class InternalTimerService<TKey> : ITimerService
                 _backend.SetCurrentKey(entry.Key, _backend.Range.Start + entry.KeyGroupIndex);
                 return true;
             }
+        }
 
-            return false;
+        /// <summary>
+        /// Takes the queue's earliest timers, which share <paramref name="timestamp"/> (up to
+        /// <see cref="MaxBatch"/>), ordered by key group: at one timestamp any order is Flink's, and
+        /// keys of one key group fire while its map is in the cache (a watermark that closes a window
+        /// for every key fires them all at one timestamp, in the heap's order, which follows no key group).
+        /// </summary>
+        private void TakeBatch(long timestamp)
+        {
+            _batch.Clear();
+            _batchNext = 0;
+            _batchTimestamp = timestamp;
+            while (_batch.Count < MaxBatch && _queue.TryPeek(out var entry, out var next) && next == timestamp)
+            {
+                _queue.Dequeue();
+                _batch.Add(entry);
+            }
+
+            // Counting sort: stable, so each key group's timers keep the queue's order (mostly registration order).
+            var groups = _groupStarts ??= new int[_backend.Range.Count + 1];
+            Array.Clear(groups);
+            foreach (var entry in _batch)
+            {
+                groups[entry.KeyGroupIndex + 1]++;
+            }
+
+            for (var group = 1; group < groups.Length; group++)
+            {
+                groups[group] += groups[group - 1];
+            }
+
+            if (_sorted.Length < _batch.Count)
+            {
+                _sorted = new (TKey, int)[Math.Max(_batch.Count, 2 * _sorted.Length)];
+            }
+
+            foreach (var entry in _batch)
+            {
+                _sorted[groups[entry.KeyGroupIndex]++] = entry;
+            }
+
+            _batch.Clear();
+            _batch.AddRange(_sorted.AsSpan(0, groups[^1]));
+            Array.Clear(_sorted, 0, _batch.Count);
+        }
+
+        /// <summary>Puts the timers taken and not yet fired back into the queue.</summary>
+        private void ReturnBatch()
+        {
+            for (var i = _batchNext; i < _batch.Count; i++)
+            {
+                _queue.Enqueue(_batch[i], _batchTimestamp);
+            }
+
+            _batch.Clear();
+            _batchNext = 0;
         }
 
         /// <summary>The callback of the timer <see cref="TryFireNext"/> took has returned: the timer leaves state, unless the callback registered it again.</summary>

@@ -6,7 +6,8 @@ using Weir.Streaming.Timers;
 namespace Weir.Streaming.Tests.Timers;
 
 /// <summary>
-/// Event-time timers of one keyed subtask: fired in timestamp order with their key current, once;
+/// Event-time timers of one keyed subtask: fired in timestamp order with their key current, once
+/// (keys at one timestamp in key-group order);
 /// what a callback registers or deletes (its own timer included) behaves as if the firing timer had
 /// left state before the callback, while the state changes once per key when a callback registers
 /// the key's next timer.
@@ -139,7 +140,79 @@ public sealed class InternalTimerServiceTests
 
         timers.AdvanceWatermark(10);
 
-        Assert.Equal([("a", 10L), ("b", 10L), ("b", 10L)], _fired);
+        // At one timestamp keys fire in key-group order, so only each key's own sequence is fixed.
+        Assert.Equal([10L], _fired.Where(f => f.Key == "a").Select(f => f.Timestamp));
+        Assert.Equal([10L, 10L], _fired.Where(f => f.Key == "b").Select(f => f.Timestamp));
+        Assert.Equal(3, _fired.Count);
+        Assert.Equal(0, timers.Count);
+    }
+
+    [Fact]
+    public void Timers_of_many_keys_at_one_timestamp_fire_once_each_in_key_group_order()
+    {
+        var timers = NewService();
+        var keys = Enumerable.Range(0, 3_000).Select(i => $"key-{i}").ToArray();
+        foreach (var key in keys)
+        {
+            Register(timers, key, 100);
+        }
+
+        Register(timers, "early", 50);
+        Register(timers, "late", 150);
+
+        timers.AdvanceWatermark(200);
+
+        Assert.Equal(("early", 50L), _fired[0]);
+        Assert.Equal(("late", 150L), _fired[^1]);
+        var atOneTimestamp = _fired[1..^1];
+        Assert.Equal(keys.Order(), atOneTimestamp.Select(f => f.Key).Order());
+        Assert.All(atOneTimestamp, f => Assert.Equal(100L, f.Timestamp));
+        var groups = atOneTimestamp.Select(f => KeyGroupAssigner.KeyGroupFor(f.Key, 128)).ToArray();
+        Assert.Equal(groups.Order(), groups);
+        Assert.Equal(0, timers.Count);
+    }
+
+    [Fact]
+    public void More_keys_at_one_timestamp_than_one_batch_all_fire_once_in_timestamp_order()
+    {
+        var timers = NewService();
+        for (var i = 0; i < 10_000; i++)
+        {
+            Register(timers, $"key-{i}", 100 + (i % 3 * 1_000));
+        }
+
+        timers.AdvanceWatermark(5_000);
+
+        Assert.Equal(10_000, _fired.Select(f => f.Key).Distinct().Count());
+        Assert.Equal(_fired.Select(f => f.Timestamp).Order(), _fired.Select(f => f.Timestamp));
+        Assert.Equal(0, timers.Count);
+    }
+
+    [Fact]
+    public void A_timer_a_callback_registers_before_the_timestamp_firing_fires_next_before_the_other_keys_at_that_timestamp()
+    {
+        // Flink's order: timers fire in timestamp order, also those registered while firing.
+        var timers = NewService();
+        string? first = null;
+        _callback = (key, timestamp) =>
+        {
+            if (first is null)
+            {
+                first = key;
+                timers.RegisterEventTimeTimer(timestamp - 50);
+            }
+        };
+        for (var i = 0; i < 100; i++)
+        {
+            Register(timers, $"key-{i}", 100);
+        }
+
+        timers.AdvanceWatermark(100);
+
+        Assert.Equal(101, _fired.Count);
+        Assert.Equal((first!, 100L), _fired[0]);
+        Assert.Equal((first!, 50L), _fired[1]);
+        Assert.All(_fired.Skip(2), f => Assert.Equal(100L, f.Timestamp));
         Assert.Equal(0, timers.Count);
     }
 
