@@ -100,8 +100,12 @@ internal sealed partial class JobMasterGrain(
         await CancelAttemptAsync();
         try
         {
-            _initialRestore = await ResolveRestoreAsync(Store);
-            _restoredCheckpointId = _initialRestore?.Checkpoint.CheckpointId;
+            // 'latest' names the job's own checkpoints, which the restart looks for anyway.
+            if (!string.Equals(_job!.RestorePath ?? Options.StateRecovery.Path, "latest", StringComparison.OrdinalIgnoreCase))
+            {
+                _initialRestore = await ResolveRestoreAsync(Store);
+                _restoredCheckpointId = _initialRestore?.Checkpoint.CheckpointId;
+            }
         }
         catch (Exception e) when (e is CheckpointStoreException or CorruptCheckpointException or ArgumentException)
         {
