@@ -54,7 +54,6 @@ public class TimerFiringBenchmark
                 }
             }
         }
-
     }
 
     [Benchmark(OperationsPerInvoke = Keys)]

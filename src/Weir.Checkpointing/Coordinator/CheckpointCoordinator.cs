@@ -213,12 +213,7 @@ public sealed class CheckpointCoordinator
             return;
         }
 
-        if (_lastTriggered is null && now < _firstTriggerNotBefore)
-        {
-            return;
-        }
-
-        if (_decider.Decide(now, _pending.Count, _lastTriggered, _lastCompleted).Action == TriggerAction.Trigger)
+        if (_decider.Decide(now, _pending.Count, _lastTriggered, _lastCompleted, _firstTriggerNotBefore).Action == TriggerAction.Trigger)
         {
             await TriggerAsync(CheckpointKind.Checkpoint);
         }

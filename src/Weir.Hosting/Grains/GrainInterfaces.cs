@@ -40,7 +40,8 @@ public interface IJobMasterGrain : IGrainWithStringKey
 
     /// <summary>
     /// Fails the job for good, without restart: its checkpoint coordinator lost (or could not
-    /// take) its lease to another coordinator of the job. Retained checkpoints are kept.
+    /// take) its lease to another coordinator of the job, or a job master taking over cannot read
+    /// the checkpoint the job must restart from. Retained checkpoints are kept.
     /// </summary>
     Task FailJobWithoutRestartAsync(string reason);
 }

@@ -101,7 +101,7 @@ internal sealed partial class JobMasterGrain(
         try
         {
             // 'latest' names the job's own checkpoints, which the restart looks for anyway.
-            if (!string.Equals(_job!.RestorePath ?? Options.StateRecovery.Path, "latest", StringComparison.OrdinalIgnoreCase))
+            if (!IsLatest(RestorePath))
             {
                 _initialRestore = await ResolveRestoreAsync(Store);
                 _restoredCheckpointId = _initialRestore?.Checkpoint.CheckpointId;
@@ -112,10 +112,7 @@ internal sealed partial class JobMasterGrain(
             // Needed only while the job has no checkpoint of its own: starting it empty instead would lose the restored state.
             if (await CheckpointLocator.FindLatestAsync(Store, JobId) is null)
             {
-                _state = JobState.Failed;
-                _failureCause = $"{_failureCause}; the job cannot restart: it has no checkpoint of its own yet and its restore path cannot be read ({e.Message})";
-                await Coordinator.OnJobTerminatedAsync(discardRetained: false);
-                await EndedAsync(_failureCause);
+                await FailJobWithoutRestartAsync($"{_failureCause}; the job cannot restart: it has no checkpoint of its own yet and its restore path cannot be read ({e.Message})");
                 return;
             }
 
@@ -279,7 +276,8 @@ internal sealed partial class JobMasterGrain(
             return;
         }
 
-        // Fenced: another coordinator of this job owns its checkpoints now, so none are discarded.
+        // Nothing is discarded: another coordinator of this job owns its checkpoints now (fenced), or the job
+        // cannot restart from them (a takeover that cannot read its restore path), and they are all there is.
         _state = JobState.Failed;
         _failureCause = reason;
         await CancelAttemptAsync();
@@ -472,13 +470,13 @@ internal sealed partial class JobMasterGrain(
 
     private async Task<(CompletedCheckpoint Checkpoint, string StoreRoot)?> ResolveRestoreAsync(ICheckpointStore store)
     {
-        var path = _job!.RestorePath ?? Options.StateRecovery.Path;
+        var path = RestorePath;
         if (string.IsNullOrWhiteSpace(path))
         {
             return null;
         }
 
-        if (string.Equals(path, "latest", StringComparison.OrdinalIgnoreCase))
+        if (IsLatest(path))
         {
             var latest = await CheckpointLocator.FindLatestAsync(store, JobId, (file, error) => Log.SkippedCorrupt(logger, file, error.Message));
             if (latest is null)
@@ -496,6 +494,12 @@ internal sealed partial class JobMasterGrain(
         await CheckpointLocator.VerifyFilesAsync(restoreStore, checkpoint.Metadata);
         return (checkpoint, location.StoreRoot);
     }
+
+    /// <summary>Where the job was submitted to restore from: its own <c>--restore</c>, else <c>execution.state-recovery.path</c>.</summary>
+    private string? RestorePath => _job!.RestorePath ?? Options.StateRecovery.Path;
+
+    /// <summary>Whether a restore path names the job's own newest checkpoint.</summary>
+    private static bool IsLatest(string? path) => string.Equals(path, "latest", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether retained checkpoints are deleted when the job ends in <paramref name="state"/> (Flink's CheckpointProperties).</summary>
     private bool DiscardOn(JobState state) => Options.Checkpointing.ExternalizedRetention switch

@@ -628,24 +628,23 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 return;
             }
 
-            for (var i = 0; i < Chunks.Length; i++)
+            for (var i = 0; i < _full; i++)
             {
-                var chunk = Chunks[i];
-                if (i == _full)
-                {
-                    System.Array.Clear(chunk, 0, Count - (_full * ChunkLength));
-                    ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(chunk);
-                    continue;
-                }
+                System.Array.Clear(Chunks[i]);
+            }
 
-                System.Array.Clear(chunk);
-                lock (free)
+            lock (free)
+            {
+                for (var i = 0; i < _full && (long)free.Count * ChunkLength <= tableEntries; i++)
                 {
-                    if ((long)free.Count * ChunkLength <= tableEntries)
-                    {
-                        free.Push(chunk);
-                    }
+                    free.Push(Chunks[i]);
                 }
+            }
+
+            if (_full < Chunks.Length)
+            {
+                System.Array.Clear(Chunks[_full], 0, Count - (_full * ChunkLength));
+                ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(Chunks[_full]);
             }
         }
     }

@@ -235,7 +235,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
 
         /// <summary>
         /// Takes the queue's earliest timers, which share <paramref name="timestamp"/> (up to
-        /// <see cref="MaxBatch"/>), ordered by key group: at one timestamp any order is Flink's, and
+        /// <see cref="MaxBatch"/>), ordered by key group if there are many: at one timestamp any order is Flink's, and
         /// keys of one key group fire while its map is in the cache (a watermark that closes a window
         /// for every key fires them all at one timestamp, in the heap's order, which follows no key group).
         /// </summary>
@@ -248,6 +248,12 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             {
                 _queue.Dequeue();
                 _batch.Add(entry);
+            }
+
+            // Fewer timers than key groups: ordering them would cost more (a pass over every group) than it saves.
+            if (_batch.Count < _backend.Range.Count)
+            {
+                return;
             }
 
             // Counting sort: stable, so each key group's timers keep the queue's order (mostly registration order).

@@ -16,6 +16,17 @@ public sealed class CheckpointRequestDeciderTests
     }
 
     [Fact]
+    public void The_first_checkpoint_waits_for_its_initial_delay_and_later_ones_only_for_the_interval()
+    {
+        var decider = new CheckpointRequestDecider(Interval, TimeSpan.Zero, maxConcurrent: 1);
+        var firstAt = T0.AddSeconds(7);
+
+        Assert.Equal(TriggerDecision.WaitUntil(firstAt), decider.Decide(T0, pending: 0, lastTriggered: null, lastCompleted: null, firstAt));
+        Assert.Equal(TriggerDecision.TriggerNow, decider.Decide(firstAt, pending: 0, lastTriggered: null, lastCompleted: null, firstAt));
+        Assert.Equal(TriggerDecision.TriggerNow, decider.Decide(firstAt.AddSeconds(10), pending: 0, lastTriggered: firstAt, lastCompleted: firstAt.AddSeconds(1), firstAt));
+    }
+
+    [Fact]
     public void The_next_checkpoint_waits_until_one_interval_after_the_previous_trigger()
     {
         var decider = new CheckpointRequestDecider(Interval, TimeSpan.Zero, maxConcurrent: 1);
