@@ -92,6 +92,9 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         var submit = Start(["submit", .. gateways, .. job, "--job-id", "restored", "--restore", restorePath, "--rate", "200", "--Weir:execution.checkpointing.interval=1h", "--Weir:execution.checkpointing.min-pause=10min", "--run-for", "25s"]);
         const string Deployed = "Job restored attempt 0 deployed";
         await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(Deployed, StringComparison.Ordinal)), "the job master's deployment line", Timeout);
+
+        // Each silo's console logger writes from its own queue: the coordinator's lease line may come after the deployment line.
+        await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(line, StringComparison.Ordinal)), $"the {grain}'s line", Timeout);
         var host = silos.Single(silo => silo.Output.Contains(line, StringComparison.Ordinal));
         Assert.Empty(CompletedCheckpoints(Path.Combine(_directory, "data", "checkpoints", "restored")));
         var both = host.Output.Contains(Deployed, StringComparison.Ordinal) && host.Output.Contains("Checkpoint coordinator of job restored holds its lease", StringComparison.Ordinal);

@@ -31,6 +31,9 @@ namespace Weir.Checkpointing.Coordinator;
 /// </summary>
 public sealed class CheckpointCoordinator
 {
+    /// <summary>How many completed savepoints <see cref="OutcomeOf"/> remembers.</summary>
+    public const int RecentSavepoints = 8;
+
     private readonly CoordinatorSettings _settings;
     private readonly ICheckpointStore _store;
     private readonly ICheckpointGateway _gateway;
@@ -48,6 +51,7 @@ public sealed class CheckpointCoordinator
     private List<TaskKey> _sources = [];
     private List<TaskKey> _tasksToAcknowledge = [];
     private CompletedCheckpoint? _restored;
+    private readonly Queue<CompletedCheckpoint> _recentSavepoints = [];
     private CompletedCheckpoint? _latestSavepoint;
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset _firstTriggerNotBefore;
@@ -83,6 +87,25 @@ public sealed class CheckpointCoordinator
             var checkpoint = _completed.Latest ?? _restored;
             return _latestSavepoint is { } savepoint && (checkpoint is null || savepoint.CheckpointId > checkpoint.CheckpointId) ? savepoint : checkpoint;
         }
+    }
+
+    /// <summary>
+    /// Where a checkpoint or savepoint this coordinator triggered stands. A savepoint is done only
+    /// when it completed itself (one of the last <see cref="RecentSavepoints"/>). A checkpoint is done
+    /// once it or a newer checkpoint completed: the newest retained one is given, since retention may
+    /// have discarded the one asked for. Anything else no longer pending failed (or was never triggered here).
+    /// </summary>
+    public CheckpointOutcome OutcomeOf(long checkpointId, CheckpointKind kind)
+    {
+        if (_pending.ContainsKey(checkpointId))
+        {
+            return CheckpointOutcome.Pending;
+        }
+
+        var completed = kind == CheckpointKind.Savepoint
+            ? _recentSavepoints.FirstOrDefault(s => s.CheckpointId == checkpointId)
+            : _completed.Latest is { } latest && latest.CheckpointId >= checkpointId ? latest : null;
+        return completed is null ? CheckpointOutcome.Failed : new CheckpointOutcome(CheckpointProgress.Completed, completed);
     }
 
     /// <summary>The retained completed checkpoints, oldest first.</summary>
@@ -412,6 +435,11 @@ public sealed class CheckpointCoordinator
             // A savepoint belongs to the user: it neither subsumes checkpoints nor is ever discarded here.
             _sharedState.Protect(SharedStateRegistry.SharedFilesOf(metadata));
             _latestSavepoint = completed;
+            _recentSavepoints.Enqueue(completed);
+            if (_recentSavepoints.Count > RecentSavepoints)
+            {
+                _recentSavepoints.Dequeue();
+            }
             foreach (var task in _tasksToAcknowledge)
             {
                 _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
@@ -420,7 +448,8 @@ public sealed class CheckpointCoordinator
             return;
         }
 
-        foreach (var older in _pending.Values.Where(p => p.CheckpointId < completed.CheckpointId).ToArray())
+        // A pending savepoint is not subsumed (as in Flink): the user asked for that one.
+        foreach (var older in _pending.Values.Where(p => p.CheckpointId < completed.CheckpointId && p.Kind == CheckpointKind.Checkpoint).ToArray())
         {
             await AbortAsync(older, CheckpointFailureReason.Subsumed, detail: null);
         }

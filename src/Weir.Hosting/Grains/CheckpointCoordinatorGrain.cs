@@ -85,6 +85,9 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
     public Task<CompletedCheckpoint?> GetLatestCompletedAsync() => Task.FromResult(_coordinator?.LatestCompleted);
 
+    public Task<CheckpointOutcome> GetOutcomeAsync(long checkpointId, CheckpointKind kind) =>
+        Task.FromResult(_coordinator?.OutcomeOf(checkpointId, kind) ?? CheckpointOutcome.Failed);
+
     public Task<CheckpointStats> GetStatsAsync() => Task.FromResult(_coordinator?.Statistics.Snapshot() ?? _finalStats ?? new CheckpointStatistics().Snapshot());
 
     public async Task OnJobTerminatedAsync(bool discardRetained)

@@ -7,17 +7,17 @@ namespace Weir.Hosting.Grains;
 public static class CheckpointCoordinatorGrainExtensions
 {
     /// <summary>
-    /// Takes a checkpoint (or savepoint) now and waits for it: triggers, then polls until it
-    /// completed, and triggers again if it was aborted (a subtask failed, a storage fault) or could
-    /// not be triggered yet (the job restarting). The completed checkpoint, or null if none
-    /// completed within <paramref name="timeout"/>.
+    /// Takes a checkpoint (or savepoint) now and waits for it: triggers, then polls its outcome
+    /// until it completed, and triggers again if it failed (a subtask failed, a storage fault) or
+    /// could not be triggered yet (the job restarting). A savepoint waits for itself, never for a
+    /// checkpoint that completed meanwhile (retention may discard that one). The completed
+    /// checkpoint, or null if none completed within <paramref name="timeout"/>.
     /// </summary>
     public static async Task<CompletedCheckpoint?> TakeCheckpointAsync(this ICheckpointCoordinatorGrain coordinator, CheckpointKind kind, TimeProvider clock, TimeSpan timeout)
     {
         var deadline = clock.GetUtcNow() + timeout;
         while (clock.GetUtcNow() < deadline)
         {
-            var failedBefore = (await coordinator.GetStatsAsync()).Failed;
             if (await coordinator.TriggerAsync(kind) is not { } id)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), clock);
@@ -26,12 +26,13 @@ public static class CheckpointCoordinatorGrainExtensions
 
             while (clock.GetUtcNow() < deadline)
             {
-                if (await coordinator.GetLatestCompletedAsync() is { } latest && latest.CheckpointId >= id)
+                var outcome = await coordinator.GetOutcomeAsync(id, kind);
+                if (outcome.Progress == CheckpointProgress.Completed)
                 {
-                    return latest;
+                    return outcome.Checkpoint;
                 }
 
-                if ((await coordinator.GetStatsAsync()).Failed > failedBefore)
+                if (outcome.Progress == CheckpointProgress.Failed)
                 {
                     break;
                 }

@@ -70,6 +70,9 @@ public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
     /// <summary>The latest completed checkpoint (or the restored one), or null.</summary>
     Task<CompletedCheckpoint?> GetLatestCompletedAsync();
 
+    /// <summary>Where a checkpoint or savepoint <see cref="TriggerAsync"/> started stands (<see cref="CheckpointCoordinator.OutcomeOf"/>); failed if the coordinator is not running.</summary>
+    Task<CheckpointOutcome> GetOutcomeAsync(long checkpointId, CheckpointKind kind);
+
     /// <summary>Checkpoint counts and durations.</summary>
     Task<CheckpointStats> GetStatsAsync();
 

@@ -279,6 +279,38 @@ public sealed class CheckpointCoordinatorTests
     }
 
     [Fact]
+    public async Task A_savepoint_is_neither_subsumed_nor_answered_by_a_newer_checkpoint_and_one_aborted_stays_failed()
+    {
+        var h = new CoordinatorHarness(DefaultSettings with { MaxConcurrentCheckpoints = 3, NumRetained = 1 });
+        var savepoint = await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint) ?? throw new InvalidOperationException("not triggered");
+        await h.AckAsync(Source, savepoint);
+
+        // A checkpoint triggered after the savepoint completes first (its incremental writes are quicker).
+        var newer = await h.CompleteCheckpointAsync();
+        Assert.Equal([savepoint], h.Coordinator.PendingIds);
+        Assert.Equal(CheckpointOutcome.Pending, h.Coordinator.OutcomeOf(savepoint, CheckpointKind.Savepoint));
+
+        await h.AckAsync(Map0, savepoint);
+        await h.AckAsync(Map1, savepoint);
+        var answer = h.Coordinator.OutcomeOf(savepoint, CheckpointKind.Savepoint);
+        Assert.Equal((CheckpointProgress.Completed, savepoint), (answer.Progress, answer.Checkpoint?.CheckpointId));
+
+        // Retention lets the checkpoint go: asked for it, the coordinator names the newest; the savepoint stays itself.
+        var newest = await h.CompleteCheckpointAsync();
+        Assert.False(await h.ExistsAsync(MetadataPath(newer)));
+        Assert.Equal(newest, h.Coordinator.OutcomeOf(newer, CheckpointKind.Checkpoint).Checkpoint?.CheckpointId);
+        Assert.Equal(savepoint, h.Coordinator.OutcomeOf(savepoint, CheckpointKind.Savepoint).Checkpoint?.CheckpointId);
+        Assert.True(await h.ExistsAsync(StateFile(Map1, savepoint)));
+
+        // A savepoint declined is failed, whatever completed after it.
+        var declined = await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint) ?? throw new InvalidOperationException("not triggered");
+        await h.Coordinator.ReceiveDeclineAsync(Map0, declined, "disk full");
+        await h.CompleteCheckpointAsync();
+        Assert.Equal(CheckpointOutcome.Failed, h.Coordinator.OutcomeOf(declined, CheckpointKind.Savepoint));
+        Assert.Equal(CheckpointOutcome.Failed, h.Coordinator.OutcomeOf(h.Coordinator.NextCheckpointId, CheckpointKind.Checkpoint));
+    }
+
+    [Fact]
     public async Task Retention_deletes_the_files_of_checkpoints_beyond_num_retained()
     {
         var h = new CoordinatorHarness(DefaultSettings with { NumRetained = 2 });
