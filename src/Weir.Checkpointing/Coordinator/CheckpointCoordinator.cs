@@ -46,13 +46,12 @@ public sealed class CheckpointCoordinator
     private readonly SharedStateDisposal _sharedDisposal;
     private readonly CoordinatorLease? _lease;
     private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
+    private readonly List<CompletedCheckpoint> _savepoints = []; // the last RecentSavepoints completed, oldest first
     private CoordinatorPlan? _plan;
     private string? _recoveredJobId;
     private List<TaskKey> _sources = [];
     private List<TaskKey> _tasksToAcknowledge = [];
     private CompletedCheckpoint? _restored;
-    private readonly Queue<CompletedCheckpoint> _recentSavepoints = [];
-    private CompletedCheckpoint? _latestSavepoint;
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset _firstTriggerNotBefore;
     private DateTimeOffset? _lastCompleted;
@@ -85,7 +84,8 @@ public sealed class CheckpointCoordinator
         get
         {
             var checkpoint = _completed.Latest ?? _restored;
-            return _latestSavepoint is { } savepoint && (checkpoint is null || savepoint.CheckpointId > checkpoint.CheckpointId) ? savepoint : checkpoint;
+            var savepoint = _savepoints.Count > 0 ? _savepoints[^1] : null;
+            return savepoint is not null && (checkpoint is null || savepoint.CheckpointId > checkpoint.CheckpointId) ? savepoint : checkpoint;
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class CheckpointCoordinator
         }
 
         var completed = kind == CheckpointKind.Savepoint
-            ? _recentSavepoints.FirstOrDefault(s => s.CheckpointId == checkpointId)
+            ? _savepoints.Find(s => s.CheckpointId == checkpointId)
             : _completed.Latest is { } latest && latest.CheckpointId >= checkpointId ? latest : null;
         return completed is null ? CheckpointOutcome.Failed : new CheckpointOutcome(CheckpointProgress.Completed, completed);
     }
@@ -434,12 +434,12 @@ public sealed class CheckpointCoordinator
         {
             // A savepoint belongs to the user: it neither subsumes checkpoints nor is ever discarded here.
             _sharedState.Protect(SharedStateRegistry.SharedFilesOf(metadata));
-            _latestSavepoint = completed;
-            _recentSavepoints.Enqueue(completed);
-            if (_recentSavepoints.Count > RecentSavepoints)
+            _savepoints.Add(completed);
+            if (_savepoints.Count > RecentSavepoints)
             {
-                _recentSavepoints.Dequeue();
+                _savepoints.RemoveAt(0);
             }
+
             foreach (var task in _tasksToAcknowledge)
             {
                 _gateway.NotifyCheckpointComplete(task, completed.CheckpointId);
