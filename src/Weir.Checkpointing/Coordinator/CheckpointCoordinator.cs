@@ -56,6 +56,7 @@ public sealed class CheckpointCoordinator
     private DateTimeOffset _firstTriggerNotBefore;
     private DateTimeOffset? _lastCompleted;
     private bool _stopped;
+    private bool _periodicSuspended;
     private bool _fenced;
 
     public CheckpointCoordinator(CoordinatorSettings settings, ICheckpointStore store, ICheckpointGateway gateway, TimeProvider clock, ILogger logger, CoordinatorLease? lease = null)
@@ -137,6 +138,7 @@ public sealed class CheckpointCoordinator
         _sources = [.. plan.Sources];
         _tasksToAcknowledge = [.. plan.TasksToAcknowledge];
         _stopped = _fenced;
+        _periodicSuspended = false;
         NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
         _lastTriggered = null;
         _firstTriggerNotBefore = _clock.GetUtcNow() + initialDelay;
@@ -222,6 +224,12 @@ public sealed class CheckpointCoordinator
         }
     }
 
+    /// <summary>
+    /// No more periodic checkpoints in this attempt; explicit triggers still run. For stop-with-savepoint,
+    /// as Flink stops its checkpoint scheduler first: nothing is checkpointed after the final savepoint.
+    /// </summary>
+    public void SuspendPeriodicCheckpoints() => _periodicSuspended = true;
+
     /// <summary>Runs periodically: expires overdue checkpoints, then triggers one if the decider allows.</summary>
     public async Task OnTickAsync()
     {
@@ -231,7 +239,7 @@ public sealed class CheckpointCoordinator
             await AbortAsync(pending, CheckpointFailureReason.Expired, $"not acknowledged by {string.Join(", ", pending.NotYetAcknowledged.Take(5))}");
         }
 
-        if (_stopped || _plan is null || _decider is null)
+        if (_stopped || _periodicSuspended || _plan is null || _decider is null)
         {
             return;
         }

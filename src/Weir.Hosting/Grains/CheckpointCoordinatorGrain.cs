@@ -83,6 +83,12 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
     public Task<long?> TriggerAsync(CheckpointKind kind) => _coordinator?.TriggerAsync(kind) ?? Task.FromResult<long?>(null);
 
+    public Task SuspendPeriodicCheckpointsAsync()
+    {
+        _coordinator?.SuspendPeriodicCheckpoints();
+        return Task.CompletedTask;
+    }
+
     public Task<CompletedCheckpoint?> GetLatestCompletedAsync() => Task.FromResult(_coordinator?.LatestCompleted);
 
     public Task<CheckpointOutcome> GetOutcomeAsync(long checkpointId, CheckpointKind kind) =>

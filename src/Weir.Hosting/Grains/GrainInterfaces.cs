@@ -67,6 +67,9 @@ public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
     /// <summary>Triggers a checkpoint or savepoint now; its id, or null if the job is not running.</summary>
     Task<long?> TriggerAsync(CheckpointKind kind);
 
+    /// <summary>Stops periodic checkpoints for the rest of the attempt (stop-with-savepoint); explicit triggers still run.</summary>
+    Task SuspendPeriodicCheckpointsAsync();
+
     /// <summary>The latest completed checkpoint (or the restored one), or null.</summary>
     Task<CompletedCheckpoint?> GetLatestCompletedAsync();
 

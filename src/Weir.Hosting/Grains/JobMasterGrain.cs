@@ -200,9 +200,20 @@ internal sealed partial class JobMasterGrain(
         return status.State == JobState.Failed ? report with { ExitCode = Math.Max(1, report.ExitCode) } : report;
     }
 
-    /// <summary>A savepoint (never discarded by retention), one aborted retried; null if checkpointing is off or none completed within a minute.</summary>
-    private async Task<CompletedCheckpoint?> StopWithSavepointAsync() =>
-        Options.Checkpointing.IsEnabled ? await Coordinator.TakeCheckpointAsync(CheckpointKind.Savepoint, TimeProvider, TimeSpan.FromMinutes(1)) : null;
+    /// <summary>
+    /// A savepoint (never discarded by retention), one aborted retried, with periodic checkpoints
+    /// stopped first (the job is cancelled after it); null if checkpointing is off or none completed within a minute.
+    /// </summary>
+    private async Task<CompletedCheckpoint?> StopWithSavepointAsync()
+    {
+        if (!Options.Checkpointing.IsEnabled)
+        {
+            return null;
+        }
+
+        await Coordinator.SuspendPeriodicCheckpointsAsync();
+        return await Coordinator.TakeCheckpointAsync(CheckpointKind.Savepoint, TimeProvider, TimeSpan.FromMinutes(1));
+    }
 
     public async Task<JobStatus> GetStatusAsync()
     {

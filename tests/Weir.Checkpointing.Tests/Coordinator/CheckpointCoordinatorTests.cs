@@ -86,6 +86,31 @@ public sealed class CheckpointCoordinatorTests
     }
 
     [Fact]
+    public async Task Suspended_periodic_checkpoints_stop_ticks_triggering_until_the_next_attempt_and_a_savepoint_still_runs()
+    {
+        var h = new CoordinatorHarness();
+        await h.Coordinator.OnTickAsync();
+        await h.AckAllAsync(1);
+
+        h.Coordinator.SuspendPeriodicCheckpoints();
+        for (var second = 0; second < 30; second++)
+        {
+            h.Clock.Advance(Second);
+            await h.Coordinator.OnTickAsync();
+        }
+
+        Assert.Equal([1], h.Gateway.TriggeredIds);
+        Assert.Equal(2, await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint));
+
+        h.Coordinator.Start(Plan, firstCheckpointId: 3);
+        await h.Coordinator.OnTickAsync();
+        Assert.Equal([1, 2], h.Gateway.TriggeredIds);
+        await h.AckAllAsync(2);
+        await h.Coordinator.OnTickAsync();
+        Assert.Equal([1, 2, 3], h.Gateway.TriggeredIds);
+    }
+
+    [Fact]
     public async Task Ticks_never_exceed_max_concurrent_checkpoints()
     {
         var h = new CoordinatorHarness(DefaultSettings with { MaxConcurrentCheckpoints = 2, Timeout = TimeSpan.FromHours(1) });
