@@ -85,7 +85,7 @@ public sealed class CheckpointCoordinator
         get
         {
             var checkpoint = _completed.Latest ?? _restored;
-            var savepoint = _savepoints.Count > 0 ? _savepoints[^1] : null;
+            var savepoint = _savepoints.LastOrDefault();
             return savepoint is not null && (checkpoint is null || savepoint.CheckpointId > checkpoint.CheckpointId) ? savepoint : checkpoint;
         }
     }

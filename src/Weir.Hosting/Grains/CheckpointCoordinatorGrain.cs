@@ -56,7 +56,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         if (_lease!.IsHeld)
         {
             // Ids go on from the coordinator's own.
-            _coordinator.Start(start.Plan, firstCheckpointId: 1, CheckpointCoordinator.RandomInitialDelay(start.Settings, Random.Shared));
+            StartAttempt(start, firstCheckpointId: 1);
         }
         else if (_leaseTimer is null)
         {
@@ -152,8 +152,12 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         _leaseTimer = RegisterGrainTimer(_ => RenewLeaseAsync(), lease.Settings.RenewInterval, lease.Settings.RenewInterval);
         var existing = await CheckpointLocator.ListCheckpointIdsAsync(stores.Open(start.CheckpointDirectory), GetPrimaryKeyString());
         await _coordinator.RecoverSharedStateAsync(GetPrimaryKeyString());
-        _coordinator.Start(start.Plan, existing.Count == 0 ? 1 : existing[0] + 1, CheckpointCoordinator.RandomInitialDelay(start.Settings, Random.Shared));
+        StartAttempt(start, existing.Count == 0 ? 1 : existing[0] + 1);
     }
+
+    /// <summary>Starts coordinating the attempt, its first periodic checkpoint after Flink's random initial delay.</summary>
+    private void StartAttempt(CoordinatorStart start, long firstCheckpointId) =>
+        _coordinator!.Start(start.Plan, firstCheckpointId, CheckpointCoordinator.RandomInitialDelay(start.Settings, Random.Shared));
 
     private async Task RenewLeaseAsync()
     {
