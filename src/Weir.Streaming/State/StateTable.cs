@@ -21,20 +21,23 @@ namespace Weir.Streaming.State;
 /// and costs a value copy per value changed in place after the capture. The map itself is never
 /// shared, so a write never copies it.
 ///
-/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). A put marks the entry
-/// itself with the interval (cut to cut) it happened in, and the first put of a key in an interval
-/// appends the key to a list: no hash lookup beyond the put's own, whether a key is put once or
-/// per record (a window's accumulator). Appends and map entries changed in place go to a
-/// <see cref="KeyChangeSet{TKey}"/>, which says how the key changed; the entry is marked as in it, so
-/// only the first append of an interval goes there. A removal appends the key to a plain list of
-/// removals if the entry carries no mark of the interval (so at most once per interval: whatever
-/// creates the key again marks it), and goes to the change set otherwise, which folds it. A cut serializes
-/// the changes (<see cref="WriteChanges"/>, the current values written as they are, no copy kept
-/// alive until an upload) and forgets them; the bytes are uploaded later. It writes the removals
-/// (a delete each: anything the key holds now is written after), then the change set's keys that no
-/// put marked, then every marked entry whole: found by scanning the key group's entries
-/// in memory order when a good part of them is marked (<see cref="ScanRatio"/>), by looking the listed
-/// keys up otherwise.
+/// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). Every change marks the
+/// entry itself with the interval (cut to cut) it happened in and how (<see cref="Slot.Tracked"/>):
+/// put, created in the interval, or changed in place; only the first change of a key in an interval
+/// records anything more, and nothing on the way hashes beyond the change's own lookup, whether a key
+/// is changed once or per record (a window's accumulator). A put, or an entry created in the interval
+/// (by a put, an append or a map's first entry), appends the key to a list of puts: it is written
+/// whole. An append to, or a map entry changed in, an entry the last cut held goes to a
+/// <see cref="KeyChangeSet{TKey}"/>, which says what changed. A removal of an entry the last cut held
+/// appends the key to a plain list of removals, once per interval (whatever creates the key again
+/// marks the new entry as created in the interval, and its removal records nothing: the key was
+/// not there at the cut, or a removal is already recorded). A cut serializes the changes
+/// (<see cref="WriteChanges"/>, the current values written as they are, no copy kept alive until an
+/// upload) and forgets them; the bytes are uploaded later. It writes the removals (a delete each:
+/// anything the key holds now is written after), then the changes in place of entries still so
+/// marked, then every entry marked as put or created whole: found by scanning the key group's
+/// entries in memory order when a good part of them is marked (<see cref="ScanRatio"/>), by looking
+/// the listed keys up otherwise.
 /// Delta payload format:
 /// <c>record count (varint, maybe padded) | per record: op (byte) | key | body</c>, applied in order,
 /// with ops
@@ -49,6 +52,19 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     private const byte DeleteOp = 1;
     private const byte AppendOp = 2;
     private const byte MergeEntriesOp = 3;
+
+    // How an entry changed in the interval its mark names (the low bits of Slot.Tracked).
+    private const int KindBits = 2;
+    private const int KindMask = (1 << KindBits) - 1;
+
+    /// <summary>Put (or put after a change in place); the last cut held the entry.</summary>
+    private const int PutKind = 1;
+
+    /// <summary>Created in the interval (and maybe put or changed since): the last cut did not hold this entry.</summary>
+    private const int CreatedKind = 2;
+
+    /// <summary>Appended to or map entries changed, recorded in the change set; the last cut held the entry.</summary>
+    private const int ChangedInPlaceKind = 3;
 
     private readonly Dictionary<TKey, Slot>[] _groups;
     private readonly int[] _sharing;
@@ -98,13 +114,18 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     public void Put(int keyGroupIndex, TKey key, TValue value)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out _);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out var exists);
         slot.Value = value;
         slot.CopiedIn = _sharing[keyGroupIndex];
-        if (_intervals is not null && slot.Tracked != _intervals[keyGroupIndex])
+        if (_intervals is not null)
         {
-            slot.Tracked = _intervals[keyGroupIndex];
-            _puts![keyGroupIndex].Add(key);
+            var marked = _intervals[keyGroupIndex] << KindBits;
+            if (slot.Tracked - marked is not (PutKind or CreatedKind))
+            {
+                // First put in the interval (or after a change in place): listed, to be written whole.
+                slot.Tracked = marked | (exists ? PutKind : CreatedKind);
+                _puts![keyGroupIndex].Add(key);
+            }
         }
     }
 
@@ -115,24 +136,17 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return false;
         }
 
-        if (_changes is not null)
+        if (_intervals is not null)
         {
-            var interval = _intervals![keyGroupIndex];
-            if (removed.Tracked == interval)
+            var kind = removed.Tracked - (_intervals[keyGroupIndex] << KindBits);
+            if (kind is PutKind or CreatedKind)
             {
                 _puts![keyGroupIndex].Live--;
             }
 
-            if (removed.Tracked == interval || removed.Tracked == -interval)
+            if (kind != CreatedKind)
             {
-                // Put or changed in place in this interval (maybe removed before, or again after): the change set
-                // folds the delete into what it holds, so churn on one key stays one record.
-                _changes[keyGroupIndex].Deleted(key);
-            }
-            else
-            {
-                // Untouched since the last cut: a key can be listed here once per interval, since whatever
-                // creates it again marks it.
+                // The last cut held the entry. Once per interval: an entry made for the key again is created in it.
                 _removals![keyGroupIndex].Add(key);
             }
         }
@@ -161,7 +175,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     /// <summary>
     /// The value of <paramref name="key"/> for changing in place, made by <paramref name="create"/>
-    /// (and added untracked) if there is none; see <see cref="TryGetForUpdate"/>.
+    /// if there is none (then written whole at the next cut); see <see cref="TryGetForUpdate"/>.
     /// </summary>
     public TValue GetOrAddForUpdate(int keyGroupIndex, TKey key, Func<TValue> create)
     {
@@ -170,10 +184,21 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             slot.Value = create();
             slot.CopiedIn = _sharing[keyGroupIndex];
+            MarkCreated(keyGroupIndex, key, ref slot);
             return slot.Value;
         }
 
         return Unshared(keyGroupIndex, ref slot);
+    }
+
+    /// <summary>A new entry: written whole at the next cut.</summary>
+    private void MarkCreated(int keyGroupIndex, TKey key, ref Slot slot)
+    {
+        if (_intervals is not null)
+        {
+            slot.Tracked = (_intervals[keyGroupIndex] << KindBits) | CreatedKind;
+            _puts![keyGroupIndex].Add(key);
+        }
     }
 
     /// <summary>The slot's value, deep-copied first if a snapshot may still read it (the slot was last copied or put before the key group's map was last shared).</summary>
@@ -195,29 +220,28 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     /// <summary>
     /// The value of <paramref name="key"/> for appending to in place, made by <paramref name="create"/>
-    /// if there is none, with the append recorded: the first append to a key in an interval records
-    /// the length it had (<paramref name="countOf"/>); later ones, or any after a put, cost nothing more.
+    /// if there is none, with the append recorded: the first append in an interval to a list the last
+    /// cut held records the length it had (<paramref name="countOf"/>); later ones, or any to a list
+    /// put or created in the interval (written whole), cost nothing more.
     /// </summary>
     public TValue GetOrAddForAppend(int keyGroupIndex, TKey key, Func<TValue> create, Func<TValue, int> countOf)
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups[keyGroupIndex], key, out var exists);
-        TValue value;
-        if (exists)
+        if (!exists)
         {
-            value = Unshared(keyGroupIndex, ref slot);
-        }
-        else
-        {
-            value = slot.Value = create();
+            slot.Value = create();
             slot.CopiedIn = _sharing[keyGroupIndex];
+            MarkCreated(keyGroupIndex, key, ref slot);
+            return slot.Value;
         }
 
+        var value = Unshared(keyGroupIndex, ref slot);
         if (_intervals is not null)
         {
-            var interval = _intervals[keyGroupIndex];
-            if (slot.Tracked != interval && slot.Tracked != -interval)
+            var marked = _intervals[keyGroupIndex] << KindBits;
+            if (slot.Tracked >> KindBits != _intervals[keyGroupIndex])
             {
-                slot.Tracked = -interval;
+                slot.Tracked = marked | ChangedInPlaceKind;
                 _changes![keyGroupIndex].Appended(key, countOf(value));
             }
         }
@@ -229,17 +253,20 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     public void MarkEntryChanged<TMapKey>(int keyGroupIndex, TKey key, TMapKey mapKey)
         where TMapKey : notnull
     {
-        if (_changes is null)
+        if (_intervals is null)
         {
             return;
         }
 
-        _changes[keyGroupIndex].EntryChanged(key, mapKey);
         ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex], key);
-        if (!Unsafe.IsNullRef(ref slot) && slot.Tracked != _intervals![keyGroupIndex])
+        var marked = _intervals[keyGroupIndex] << KindBits;
+        if (Unsafe.IsNullRef(ref slot) || (slot.Tracked - marked is PutKind or CreatedKind))
         {
-            slot.Tracked = -_intervals[keyGroupIndex];
+            return; // written whole
         }
+
+        slot.Tracked = marked | ChangedInPlaceKind;
+        _changes![keyGroupIndex].EntryChanged(key, mapKey);
     }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> EntriesOf(int keyGroupIndex) =>
@@ -356,12 +383,12 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         var changes = _changes![keyGroupIndex];
         var puts = _puts![keyGroupIndex];
-        var interval = _intervals![keyGroupIndex];
+        var marked = _intervals![keyGroupIndex] << KindBits;
         var map = _groups[keyGroupIndex];
         var countAt = writer.ReserveVarInt32();
         var count = 0;
 
-        // Removals first: whatever the key holds now (put or appended to since) is written after them.
+        // Removals first: whatever the key holds now (put, or created, since) is written after them.
         var removals = _removals![keyGroupIndex];
         foreach (var key in removals)
         {
@@ -372,17 +399,45 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         count += removals.Count;
         removals.Clear();
 
-        // Keys changed in place, or removed after an append: those a put marked since are written whole below.
-        foreach (var (key, change) in changes)
+        // Changes in place, of entries still so marked (removed since: the entry is gone, or a new one, written whole).
+        var changedInPlace = marked | ChangedInPlaceKind;
+        foreach (var (key, from) in changes.Appends)
         {
-            var exists = map.TryGetValue(key, out var slot);
-            if (exists && slot.Tracked == interval)
+            if (map.TryGetValue(key, out var slot) && slot.Tracked == changedInPlace)
             {
-                continue;
-            }
+                if (_values.TryTakeAppended(slot.Value, from, out var appended))
+                {
+                    writer.WriteByte(AppendOp);
+                    _keySerializer.Write(writer, key);
+                    _valueSerializer.Write(writer, appended);
+                }
+                else
+                {
+                    WritePut(writer, key, slot.Value);
+                }
 
-            WriteRecord(writer, key, exists, slot.Value, change);
-            count++;
+                count++;
+            }
+        }
+
+        foreach (var (key, entries) in changes.Entries)
+        {
+            if (map.TryGetValue(key, out var slot) && slot.Tracked == changedInPlace)
+            {
+                if (_values.TryTakeEntries(slot.Value, entries, out var put, out var removed))
+                {
+                    writer.WriteByte(MergeEntriesOp);
+                    _keySerializer.Write(writer, key);
+                    _valueSerializer.Write(writer, put);
+                    _values.WriteRemoved(writer, removed);
+                }
+                else
+                {
+                    WritePut(writer, key, slot.Value);
+                }
+
+                count++;
+            }
         }
 
         if (puts.Live > 0)
@@ -397,18 +452,18 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                     _scratch = new EntryBuffer(capacity);
                 }
 
-                var marked = _scratch;
+                var collected = _scratch;
                 foreach (var (key, slot) in map)
                 {
-                    if (slot.Tracked == interval)
+                    if (slot.Tracked - marked is PutKind or CreatedKind)
                     {
-                        marked.Add(key, slot.Value);
+                        collected.Add(key, slot.Value);
                     }
                 }
 
-                WriteEntries(writer, marked.Span, PutOp);
-                count += marked.Span.Length;
-                marked.Clear();
+                WriteEntries(writer, collected.Span, PutOp);
+                count += collected.Span.Length;
+                collected.Clear();
             }
             else
             {
@@ -417,7 +472,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 var written = puts.Keys.Count > puts.Live ? (_written ??= []) : null;
                 foreach (var key in puts.Keys)
                 {
-                    if (map.TryGetValue(key, out var slot) && slot.Tracked == interval && (written is null || written.Add(key)))
+                    if (map.TryGetValue(key, out var slot) && (slot.Tracked - marked is PutKind or CreatedKind) && (written is null || written.Add(key)))
                     {
                         WritePut(writer, key, slot.Value);
                         count++;
@@ -489,36 +544,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>One changed key's delta record, from the value it holds now (if it <paramref name="exists"/>).</summary>
-    private void WriteRecord(DataWriter writer, TKey key, bool exists, TValue current, KeyChange change)
-    {
-        if (!exists)
-        {
-            writer.WriteByte(DeleteOp);
-            _keySerializer.Write(writer, key);
-            return;
-        }
-
-        switch (change.Kind)
-        {
-            case KeyChangeKind.Appended when _values.TryTakeAppended(current, change.AppendedFrom, out var appended):
-                writer.WriteByte(AppendOp);
-                _keySerializer.Write(writer, key);
-                _valueSerializer.Write(writer, appended);
-                break;
-            case KeyChangeKind.EntriesChanged when _values.TryTakeEntries(current, change.Entries!, out var put, out var removed):
-                writer.WriteByte(MergeEntriesOp);
-                _keySerializer.Write(writer, key);
-                _valueSerializer.Write(writer, put);
-                _values.WriteRemoved(writer, removed);
-                break;
-            default:
-                // Replaced, or a key deleted and set again in the interval: the whole current value.
-                WritePut(writer, key, current);
-                break;
-        }
-    }
-
     private EntryBuffer _scratch = new(0);
     private HashSet<TKey>? _written;
 
@@ -546,25 +571,31 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// An entry: the value; how the cut knows of it in the current interval (the interval number:
-    /// put, and written whole; its negation: appended to or map entries changed, recorded in the
-    /// change set; anything else: untouched since the last cut or since tracking began);
-    /// the key group's sharing mark when the value was last put or copied (a different mark: a
-    /// snapshot may read the value, so it is copied before a change in place).
+    /// An entry: the value; how the cut knows of it (<see cref="Tracked"/>); the key group's sharing
+    /// mark when the value was last put or copied (a different mark: a snapshot may read the value,
+    /// so it is copied before a change in place).
     /// </summary>
     private record struct Slot
     {
         public TValue Value;
+
+        /// <summary>
+        /// The interval of the entry's last recorded change, shifted left by <see cref="KindBits"/>, and
+        /// how it changed in that interval (<see cref="PutKind"/>, <see cref="CreatedKind"/>: listed as put,
+        /// written whole; <see cref="ChangedInPlaceKind"/>: recorded in the change set). A mark of an
+        /// earlier interval (or 0: restored, or made before tracking began): untouched since the last cut.
+        /// </summary>
         public int Tracked;
+
         public int CopiedIn;
     }
 
-    /// <summary>The keys of one key group put since the last cut, in the order first put, and how many entries carry this interval's mark.</summary>
+    /// <summary>The keys of one key group put or created since the last cut, in the order first so marked, and how many entries carry that mark.</summary>
     private sealed class PutKeys
     {
         public List<TKey> Keys { get; } = [];
 
-        /// <summary>Entries marked as put in this interval (a removal unmarks one).</summary>
+        /// <summary>Entries marked as put or created in this interval (a removal unmarks one).</summary>
         public int Live { get; set; }
 
         public void Add(TKey key)

@@ -202,6 +202,10 @@ public sealed class KeyedStateChangelogTests
         Append("key-1007", 4);
         Remove("key-1008");                                    // removed, then appended to from empty
         Append("key-1008", 5);
+        Append("key-1009", 6);                                 // appended, then removed
+        Remove("key-1009");
+        Append("key-new-list", 10);                            // a new key made by an append
+        Append("key-new-list", 11);
 
         var handle = await subtask.CheckpointAsync(2);
 
@@ -211,7 +215,7 @@ public sealed class KeyedStateChangelogTests
         await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
         var restoredValues = restored.GetValueState(new ValueStateDescriptor<string>("names"));
         var restoredLists = restored.GetListState(new ListStateDescriptor<int>("lengths"));
-        foreach (var key in expectedValues.Keys.Concat(["key-1000", "key-1002", "key-1007", "key-1008"]))
+        foreach (var key in expectedValues.Keys.Concat(["key-1000", "key-1002", "key-1007", "key-1008", "key-1009", "key-new-list"]))
         {
             restored.SetCurrentKey(key);
             Assert.Equal(expectedValues.GetValueOrDefault(key), restoredValues.Value);
@@ -263,6 +267,59 @@ public sealed class KeyedStateChangelogTests
         restored.SetCurrentKey("key-7");
         Assert.Equal("v99", restored.GetValueState(new ValueStateDescriptor<string>("churn")).Value);
         Assert.Equal([KeyValuePair.Create(99, 99)], restored.GetMapState(new MapStateDescriptor<int, int>("churn-map")).Entries());
+    }
+
+    [Fact]
+    public async Task Keys_created_and_removed_between_two_checkpoints_cost_the_delta_nothing()
+    {
+        // One key group of 2,000 entries; between the checkpoints 300 keys come and go in every kind of state
+        // (a window's panes, a join's buffered rows), and one key the first checkpoint held changes.
+        var range = new KeyGroupRange(0, 1);
+        using var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8), range, maxParallelism: 1);
+        var backend = subtask.States.Backend;
+        var values = backend.GetValueState(new ValueStateDescriptor<string>("values"));
+        var lists = backend.GetListState(new ListStateDescriptor<int>("lists"));
+        var maps = backend.GetMapState(new MapStateDescriptor<int, int>("maps"));
+        for (var i = 0; i < 2_000; i++)
+        {
+            backend.SetCurrentKey($"key-{i}");
+            values.Update("v");
+        }
+
+        var first = await subtask.CheckpointAsync(1);
+        subtask.Changelog.NotifyComplete(1);
+        var before = first.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).ToHashSet();
+
+        for (var i = 0; i < 300; i++)
+        {
+            backend.SetCurrentKey($"transient-{i}");
+            values.Update("t");
+            lists.Add(i);
+            lists.Add(i + 1);
+            maps.Put(i, i);
+            maps.Put(i + 1, i);
+            values.Clear();
+            lists.Clear();
+            maps.Clear();
+        }
+
+        backend.SetCurrentKey("key-5");
+        values.Update("changed");
+
+        var second = await subtask.CheckpointAsync(2);
+
+        var delta = Assert.Single(second.KeyGroups.SelectMany(k => k.Segments), s => !before.Contains(s.Path));
+        Assert.Equal(SegmentKind.Delta, delta.Kind);
+        Assert.InRange(delta.Length, 1, 100);
+        var restored = new HeapKeyedStateBackend<string>(range, 1);
+        await KeyedStateRestore.RestoreAsync(_store, restored, second.KeyGroups, CancellationToken.None);
+        var restoredValues = restored.GetValueState(new ValueStateDescriptor<string>("values"));
+        restored.GetListState(new ListStateDescriptor<int>("lists"));
+        restored.GetMapState(new MapStateDescriptor<int, int>("maps"));
+        Assert.Equal(2_000, restored.Tables.Single(t => t.Name == "values").EntryCount(0));
+        Assert.All(restored.Tables.Where(t => t.Name != "values"), t => Assert.Equal(0, t.EntryCount(0)));
+        restored.SetCurrentKey("key-5");
+        Assert.Equal("changed", restoredValues.Value);
     }
 
     [Fact]
