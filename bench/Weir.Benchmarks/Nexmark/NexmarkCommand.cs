@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Weir.Benchmarks.Nexmark.Generator;
@@ -20,6 +21,14 @@ namespace Weir.Benchmarks.Nexmark;
 /// </summary>
 internal sealed class NexmarkCommand : IBenchCommand
 {
+    /// <summary>The longest checkpoint interval of the warm-up run.</summary>
+    private static readonly TimeSpan WarmupCheckpointInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A warm-up run compiling fewer methods than this ends the warm-up.</summary>
+    private const long QuietJitMethods = 400;
+
+    private const int MaxWarmups = 3;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -66,9 +75,27 @@ internal sealed class NexmarkCommand : IBenchCommand
         using var sampler = settings.Allocations ? new AllocationSampler() : null;
         if (settings.WarmupEvents > 0)
         {
-            var warmup = new CountingResultSinks();
-            Print(-1, await runner.RunAsync(settings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows), sampler);
-            runner.DrainLog();
+            // Checkpoint code runs once per checkpoint (per key group, per state), and the JIT optimizes a method
+            // only after some 30 calls, counted once it has stopped compiling new code for a while. So the warm-up
+            // checkpoints at least every 100 ms, and runs again (at most three times) until a run compiles few
+            // methods: measured runs with checkpoints then do not pay for compiling their code, as a silo running
+            // for hours does not. Without this the first measured run compiled some 1,600 methods (q8).
+            var warmupSettings = settings.CheckpointInterval is { } every && every > WarmupCheckpointInterval
+                ? settings with { CheckpointInterval = WarmupCheckpointInterval }
+                : settings;
+            for (var warmups = 1; ; warmups++)
+            {
+                var warmup = new CountingResultSinks();
+                var compiledBefore = JitInfo.GetCompiledMethodCount();
+                Print(-1, await runner.RunAsync(warmupSettings, settings.WarmupEvents, checkpoints: true, warmup, () => warmup.Rows), sampler);
+                var compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up {warmups}: {compiled:N0} methods compiled"));
+                runner.DrainLog();
+                if (compiled < QuietJitMethods || warmups == MaxWarmups)
+                {
+                    break;
+                }
+            }
         }
 
         for (var run = 0; run < settings.Runs; run++)
