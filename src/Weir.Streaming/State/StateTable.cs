@@ -55,7 +55,6 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     // How an entry changed in the interval its mark names (the low bits of Slot.Tracked).
     private const int KindBits = 2;
-    private const int KindMask = (1 << KindBits) - 1;
 
     /// <summary>Put (or put after a change in place); the last cut held the entry.</summary>
     private const int PutKind = 1;
