@@ -6,7 +6,10 @@ public interface IAggregateFunction<in TIn, TAcc, out TOut>
     /// <summary>A new, empty accumulator.</summary>
     TAcc CreateAccumulator();
 
-    /// <summary>Adds one input; returns the new accumulator (accumulators should be treated as values).</summary>
+    /// <summary>
+    /// Adds one input; returns the accumulator, a new one or <paramref name="accumulator"/> changed in
+    /// place (an accumulator a checkpoint may still be writing is copied before it is handed here).
+    /// </summary>
     TAcc Add(TIn value, TAcc accumulator);
 
     /// <summary>The result for an accumulator.</summary>

@@ -62,7 +62,7 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
     }
 
     public IValueState<T> GetValueState<T>(ValueStateDescriptor<T> descriptor) =>
-        new HeapValueState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.DefaultValue);
+        new HeapValueState<TKey, T>(this, Table<T>(descriptor.Name, StateValues<T>.Copier), descriptor.DefaultValue);
 
     public IListState<T> GetListState<T>(ListStateDescriptor<T> descriptor) =>
         new HeapListState<TKey, T>(this, Table(descriptor.Name, new ListValueDelta<T>()));
@@ -72,10 +72,10 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
         new HeapMapState<TKey, TMapKey, TMapValue>(this, Table(descriptor.Name, new MapValueDelta<TMapKey, TMapValue>()));
 
     public IReducingState<T> GetReducingState<T>(ReducingStateDescriptor<T> descriptor) =>
-        new HeapReducingState<TKey, T>(this, Table<T>(descriptor.Name, copyValue: null), descriptor.Reduce);
+        new HeapReducingState<TKey, T>(this, Table<T>(descriptor.Name, StateValues<T>.Copier), descriptor.Reduce);
 
     public IAggregatingState<TIn, TOut> GetAggregatingState<TIn, TAcc, TOut>(AggregatingStateDescriptor<TIn, TAcc, TOut> descriptor) =>
-        new HeapAggregatingState<TKey, TIn, TAcc, TOut>(this, Table<TAcc>(descriptor.Name, copyValue: null), descriptor.Function);
+        new HeapAggregatingState<TKey, TIn, TAcc, TOut>(this, Table<TAcc>(descriptor.Name, StateValues<TAcc>.Copier), descriptor.Function);
 
     /// <summary>A table registered by name (created on first use; restored blocks are decoded then).</summary>
     /// <param name="name">The state's name.</param>

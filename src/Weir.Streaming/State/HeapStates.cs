@@ -2,10 +2,17 @@ using Weir.Streaming.Functions;
 
 namespace Weir.Streaming.State;
 
+/// <summary>
+/// A value of a type that can change (<see cref="StateValues{T}"/>) is handed out as one the task may
+/// change (copied first if a snapshot may read it), and the default value as a copy; the task must
+/// still <see cref="Update"/> it for an incremental checkpoint to see the change, as in Flink.
+/// </summary>
 internal sealed class HeapValueState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, T> table, T? defaultValue) : IValueState<T>
     where TKey : notnull
 {
-    public T? Value => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : defaultValue;
+    public T? Value => table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : DefaultValue();
+
+    private T? DefaultValue() => StateValues<T>.Immutable || defaultValue is null ? defaultValue : StateValues<T>.Copy(defaultValue);
 
     public void Update(T value) => table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, value);
 
@@ -97,11 +104,12 @@ internal sealed class HeapReducingState<TKey, T>(HeapKeyedStateBackend<TKey> bac
 {
     public T? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : default;
 
-    // Absent and default are different: a struct's default is a value, not "nothing yet".
+    // Absent and default are different: a struct's default is a value, not "nothing yet". The reduce function may
+    // change the current value in place: one a snapshot may read is copied first.
     public void Add(T value) => table.Put(
         backend.CurrentKeyGroupIndex,
         backend.CurrentKey,
-        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? reduce(current, value) : value);
+        table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? reduce(current, value) : value);
 
     public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
 }
@@ -114,7 +122,8 @@ internal sealed class HeapAggregatingState<TKey, TIn, TAcc, TOut>(HeapKeyedState
 
     public void Add(TIn value)
     {
-        var acc = table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? current : function.CreateAccumulator();
+        // The aggregate function may change the accumulator in place: one a snapshot may read is copied first.
+        var acc = table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? current : function.CreateAccumulator();
         table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, function.Add(value, acc));
     }
 

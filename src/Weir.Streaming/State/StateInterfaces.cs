@@ -1,6 +1,10 @@
 namespace Weir.Streaming.State;
 
-/// <summary>Keyed value state: one value per key, scoped to the key of the record being processed. Treat values as immutable: update, don't mutate.</summary>
+/// <summary>
+/// Keyed value state: one value per key, scoped to the key of the record being processed. A value of
+/// a type that can change may be changed after reading it (a checkpoint that may still be writing it
+/// keeps its own copy), but only <c>Update</c> makes the change part of the state, as in Flink.
+/// </summary>
 public interface IValueState<T>
 {
     /// <summary>The value for the current key, or the descriptor's default.</summary>

@@ -173,6 +173,14 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
+    /// The value of <paramref name="key"/> for a caller that may change it in place and put it back
+    /// (a user's function may): as <see cref="TryGetForUpdate"/> if values can change (copied first
+    /// if a snapshot may still read them), else as <see cref="TryGet"/>.
+    /// </summary>
+    public bool TryGetMutable(int keyGroupIndex, TKey key, out TValue value) =>
+        _values.CopiesValues ? TryGetForUpdate(keyGroupIndex, key, out value) : TryGet(keyGroupIndex, key, out value);
+
+    /// <summary>
     /// The value of <paramref name="key"/> for changing in place, made by <paramref name="create"/>
     /// if there is none (then written whole at the next cut); see <see cref="TryGetForUpdate"/>.
     /// </summary>

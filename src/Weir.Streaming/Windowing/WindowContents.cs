@@ -1,12 +1,13 @@
 using Weir.Streaming.Functions;
+using Weir.Streaming.State;
 
 namespace Weir.Streaming.Windowing;
 
 /// <summary>
 /// What a window keeps and how it emits: a running reduce, an aggregate accumulator, or (for a
-/// full-window process function) every record. Accumulators are values: <see cref="Add"/> and
-/// <see cref="Merge"/> return new ones, except the record buffer, which <see cref="Copy"/> clones
-/// for copy-on-write snapshots.
+/// full-window process function) every record. <see cref="Add"/> may change an accumulator in
+/// place (a user's aggregate function may); copy-on-write snapshots copy accumulators that can
+/// change (<see cref="CopyAccumulator"/>) before that.
 /// </summary>
 internal abstract class WindowContents<TKey, TIn, TAcc, TOut>
 {
@@ -19,7 +20,8 @@ internal abstract class WindowContents<TKey, TIn, TAcc, TOut>
 
     public abstract void Emit(TKey key, WindowContext context, TAcc accumulator, ICollector<TOut> output);
 
-    public virtual TAcc Copy(TAcc accumulator) => accumulator;
+    /// <summary>A deep copy of an accumulator, for copy-on-write; null if accumulators cannot change (<see cref="StateValues{T}"/>).</summary>
+    public virtual Func<TAcc, TAcc>? CopyAccumulator => StateValues<TAcc>.Copier;
 }
 
 internal sealed class ReduceContents<TKey, T, TOut>(Func<T, T, T> reduce, ProcessWindowFunction<T, TOut, TKey>? window) : WindowContents<TKey, T, T, TOut>
@@ -78,5 +80,5 @@ internal sealed class BufferContents<TKey, TIn, TOut>(ProcessWindowFunction<TIn,
 
     public override void Emit(TKey key, WindowContext context, List<TIn> accumulator, ICollector<TOut> output) => window.Process(key, context, accumulator, output);
 
-    public override List<TIn> Copy(List<TIn> accumulator) => [.. accumulator];
+    public override Func<List<TIn>, List<TIn>>? CopyAccumulator => static buffer => [.. buffer];
 }

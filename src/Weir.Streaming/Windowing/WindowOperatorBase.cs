@@ -33,7 +33,7 @@ internal abstract class WindowOperatorBase<TKey, TIn, TAcc, TOut>(
 
     /// <summary>The keyed table of window maps named <paramref name="name"/> (values copied for copy-on-write).</summary>
     protected StateTable<TKey, WindowMap<TAcc>> WindowTable(string name) =>
-        Backend.Table<WindowMap<TAcc>>(name, windows => windows.Copy(contents.Copy));
+        Backend.Table<WindowMap<TAcc>>(name, windows => windows.Copy(contents.CopyAccumulator));
 
     /// <summary>A record's event time; fails if it has none.</summary>
     protected long EventTimeOf(long timestamp) =>

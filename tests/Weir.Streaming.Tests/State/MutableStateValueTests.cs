@@ -1,0 +1,187 @@
+using Weir.Checkpointing.Metadata;
+using Weir.Storage.InMemory;
+using Weir.Streaming.Functions;
+using Weir.Streaming.State;
+using Weir.Streaming.Windowing;
+
+namespace Weir.Streaming.Tests.State;
+
+/// <summary>
+/// State values of types that can change (a class with settable fields, as Flink users write
+/// accumulators): a snapshot writes what the state held at capture time even when the task's
+/// functions change those objects in place afterwards; immutable types are shared, never copied.
+/// </summary>
+public sealed class MutableStateValueTests
+{
+    private static readonly KeyGroupRange All = new(0, 128);
+
+    private readonly InMemoryCheckpointStore _store = new(new ManualTimeProvider());
+
+    [Fact]
+    public async Task An_aggregate_function_that_changes_its_accumulator_in_place_does_not_change_a_snapshot_taken_before()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, 128);
+        var descriptor = new AggregatingStateDescriptor<long, Totals, long>("sum", new InPlaceSum());
+        var state = backend.GetAggregatingState(descriptor);
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            backend.SetCurrentKey(key);
+            state.Add(10);
+            state.Add(5);
+        }
+
+        using var snapshot = backend.Snapshot();
+        backend.SetCurrentKey("a");
+        state.Add(1_000);
+        backend.SetCurrentKey("b");
+        state.Add(2_000);
+
+        var restored = await RestoreAsync(snapshot);
+        var restoredState = restored.GetAggregatingState(descriptor);
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            restored.SetCurrentKey(key);
+            Assert.Equal(15, restoredState.Get());
+        }
+
+        backend.SetCurrentKey("a");
+        Assert.Equal(1_015, state.Get());
+        backend.SetCurrentKey("b");
+        Assert.Equal(2_015, state.Get());
+    }
+
+    [Fact]
+    public async Task A_value_object_changed_after_it_was_read_and_then_updated_does_not_change_a_snapshot_taken_before()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, 128);
+        var descriptor = new ValueStateDescriptor<Totals>("totals", new Totals());
+        var state = backend.GetValueState(descriptor);
+        backend.SetCurrentKey("a");
+        state.Update(new Totals { Sum = 7, Count = 1 });
+
+        using var snapshot = backend.Snapshot();
+        var totals = state.Value!;
+        totals.Sum += 100;
+        totals.Count++;
+        state.Update(totals);
+
+        // The default value is handed out as a copy: changing it does not change the next key's default.
+        backend.SetCurrentKey("b");
+        state.Value!.Sum = 99;
+        backend.SetCurrentKey("c");
+        Assert.Equal(0, state.Value!.Sum);
+
+        var restored = await RestoreAsync(snapshot);
+        restored.SetCurrentKey("a");
+        var restoredValue = restored.GetValueState(descriptor).Value!;
+        Assert.Equal((7, 1), (restoredValue.Sum, restoredValue.Count));
+        backend.SetCurrentKey("a");
+        Assert.Equal((107, 2), (state.Value!.Sum, state.Value!.Count));
+    }
+
+    [Fact]
+    public async Task A_reduce_function_that_changes_its_first_argument_does_not_change_a_snapshot_taken_before()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, 128);
+        var descriptor = new ReducingStateDescriptor<Totals>("reduced", (current, added) =>
+        {
+            current.Sum += added.Sum;
+            current.Count += added.Count;
+            return current;
+        });
+        var state = backend.GetReducingState(descriptor);
+        backend.SetCurrentKey("a");
+        state.Add(new Totals { Sum = 1, Count = 1 });
+        state.Add(new Totals { Sum = 2, Count = 1 });
+
+        using var snapshot = backend.Snapshot();
+        state.Add(new Totals { Sum = 40, Count = 1 });
+
+        var restored = await RestoreAsync(snapshot);
+        restored.SetCurrentKey("a");
+        Assert.Equal(3, restored.GetReducingState(descriptor).Get()!.Sum);
+        Assert.Equal(43, state.Get()!.Sum);
+    }
+
+    [Fact]
+    public void Values_of_immutable_types_are_shared_and_others_are_copied()
+    {
+        Assert.True(ImmutableTypes.Is(typeof(long)));
+        Assert.True(ImmutableTypes.Is(typeof(string)));
+        Assert.True(ImmutableTypes.Is(typeof(DayOfWeek)));
+        Assert.True(ImmutableTypes.Is(typeof((long Sum, string? Name, DateTimeOffset At))));
+        Assert.True(ImmutableTypes.Is(typeof(int?)));
+        Assert.True(ImmutableTypes.Is(typeof(Point)));
+        Assert.True(ImmutableTypes.Is(typeof(Node)));
+
+        Assert.False(ImmutableTypes.Is(typeof(Totals)));
+        Assert.False(ImmutableTypes.Is(typeof(long[])));
+        Assert.False(ImmutableTypes.Is(typeof(List<int>)));
+        Assert.False(ImmutableTypes.Is(typeof((long, List<int>))));
+        Assert.False(ImmutableTypes.Is(typeof(OpenRecord)));
+        Assert.False(ImmutableTypes.Is(typeof(IComparable)));
+        Assert.False(ImmutableTypes.Is(typeof(object)));
+
+        Assert.Null(StateValues<(long, string)>.Copier);
+        var original = new Totals { Sum = 3, Count = 2 };
+        var copy = StateValues<Totals>.Copier!(original);
+        Assert.NotSame(original, copy);
+        Assert.Equal((3, 2), (copy.Sum, copy.Count));
+    }
+
+    [Fact]
+    public void Window_accumulators_that_can_change_are_copied_with_their_window_map_and_immutable_ones_are_shared()
+    {
+        var mutable = new AggregateContents<string, long, Totals, long, long>(new InPlaceSum(), window: null);
+        var windows = new WindowMap<Totals>();
+        windows[new TimeWindow(0, 10)] = mutable.Add(default, exists: false, 5);
+
+        var copy = windows.Copy(mutable.CopyAccumulator);
+        mutable.Add(windows.AccumulatorAt(0), exists: true, 100);
+
+        Assert.Equal(105, windows.AccumulatorAt(0).Sum);
+        Assert.Equal(5, copy.AccumulatorAt(0).Sum);
+        Assert.Null(new AggregateContents<string, long, (long, long), long, long>(
+            new AggregateFunction<long, (long, long), long>(() => (0, 0), (v, a) => (a.Item1 + v, a.Item2 + 1), a => a.Item1), window: null).CopyAccumulator);
+    }
+
+    private async Task<HeapKeyedStateBackend<string>> RestoreAsync(KeyedStateSnapshot snapshot)
+    {
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+        var restored = new HeapKeyedStateBackend<string>(All, 128);
+        await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+        return restored;
+    }
+
+    /// <summary>A mutable accumulator, as Flink's examples write them.</summary>
+    public sealed class Totals
+    {
+        public long Sum;
+        public long Count;
+    }
+
+    /// <summary>An immutable record: its properties are init-only.</summary>
+    public sealed record Point(long X, long Y);
+
+    /// <summary>Immutable, and refers to its own type.</summary>
+    public sealed record Node(string Name, Node? Next);
+
+    /// <summary>Not sealed: a subclass could add fields that change.</summary>
+    public record OpenRecord(long X);
+
+    private sealed class InPlaceSum : IAggregateFunction<long, Totals, long>
+    {
+        public Totals CreateAccumulator() => new();
+
+        public Totals Add(long value, Totals accumulator)
+        {
+            accumulator.Sum += value;
+            accumulator.Count++;
+            return accumulator;
+        }
+
+        public long GetResult(Totals accumulator) => accumulator.Sum;
+
+        public Totals Merge(Totals a, Totals b) => new() { Sum = a.Sum + b.Sum, Count = a.Count + b.Count };
+    }
+}
