@@ -20,7 +20,7 @@ internal static class StateValues<T>
     public static readonly bool Immutable = ImmutableTypes.Is(typeof(T));
 
     /// <summary>A deep copy of a value; null for an immutable type (no copy needed).</summary>
-    public static Func<T, T>? Copier => Immutable ? null : Copy;
+    public static readonly Func<T, T>? Copier = Immutable ? null : Copy;
 
     [ThreadStatic]
     private static DataWriter? _writer;
