@@ -30,8 +30,8 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
-        string[] job = ["--job", "exactly-once-check", "--parallelism", "6", "--Weir:execution.checkpointing.interval=200ms"];
-        var submit = Start(["submit", .. gateways, .. job, "--run-for", "15s"]);
+        string[] job = ["--job", "exactly-once-check", "--Weir:execution.checkpointing.interval=200ms"];
+        var submit = Start(["submit", .. gateways, .. job, "--parallelism", "6", "--run-for", "15s"]);
 
         // Kill a silo that runs subtasks of the job once a checkpoint completed: one without the job master and the
         // checkpoint coordinator if there is one (their failover is the next test's), else any. Placement hashes the
@@ -60,7 +60,8 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         var rejoined = await StartSiloAsync(ports[2 * victim], ports[(2 * victim) + 1]);
         var address = JoinedLine().Match(rejoined.Output).Groups[1].Value;
         await Eventually.Until(() => silos.Where((_, i) => i != victim).All(silo => silo.Output.Contains($"{address} Active", StringComparison.Ordinal)), $"the other silos seeing {address} active", Timeout);
-        var (exitAgain, text) = await RunAsync(["submit", .. gateways, .. job, "--restore", "latest", "--run-for", "4s"]);
+        // At twice the parallelism (rescaled from the checkpoint): 36 subtasks, so placement all but surely puts some on it.
+        var (exitAgain, text) = await RunAsync(["submit", .. gateways, .. job, "--parallelism", "12", "--restore", "latest", "--run-for", "4s"]);
         output.WriteLine(text);
         var second = Verdict(text);
         output.WriteLine($"second run (restored): {second}");
