@@ -22,7 +22,10 @@ internal sealed class HeapValueState<TKey, T>(HeapKeyedStateBackend<TKey> backen
 internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, List<T>> table) : IListState<T>
     where TKey : notnull
 {
-    public IReadOnlyList<T> Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var list) ? list : [];
+    // Elements of a type that can change are handed out as ones the task may change (the list copied first if a snapshot may read it).
+    public IReadOnlyList<T> Get() => (StateValues<T>.Immutable
+        ? table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var list)
+        : table.TryGetForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, out list)) ? list : [];
 
     public void Add(T value) => ListForUpdate().Add(value);
 
@@ -56,7 +59,7 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
 
     public bool TryGetValue(TMapKey key, out TMapValue value)
     {
-        if (table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) && map.TryGetValue(key, out value!))
+        if (Map(out var map) && map.TryGetValue(key, out value!))
         {
             return true;
         }
@@ -93,8 +96,12 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
         }
     }
 
-    public IReadOnlyCollection<KeyValuePair<TMapKey, TMapValue>> Entries() =>
-        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var map) ? map : [];
+    public IReadOnlyCollection<KeyValuePair<TMapKey, TMapValue>> Entries() => Map(out var map) ? map : [];
+
+    // Values of a type that can change are handed out as ones the task may change (the map copied first if a snapshot may read it).
+    private bool Map(out Dictionary<TMapKey, TMapValue> map) => StateValues<TMapValue>.Immutable
+        ? table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out map)
+        : table.TryGetForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, out map);
 
     public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
 }

@@ -104,6 +104,32 @@ public sealed class MutableStateValueTests
     }
 
     [Fact]
+    public async Task List_elements_and_map_values_changed_in_place_after_a_read_do_not_change_a_snapshot_taken_before()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, 128);
+        var lists = backend.GetListState(new ListStateDescriptor<Totals>("lists"));
+        var maps = backend.GetMapState(new MapStateDescriptor<string, Totals>("maps"));
+        backend.SetCurrentKey("a");
+        lists.Add(new Totals { Sum = 1 });
+        maps.Put("x", new Totals { Sum = 2 });
+
+        using var snapshot = backend.Snapshot();
+        lists.Get()[0].Sum = 100;
+        Assert.True(maps.TryGetValue("x", out var entry));
+        entry.Sum = 200;
+        maps.Put("x", entry);
+
+        var restored = await RestoreAsync(snapshot);
+        restored.SetCurrentKey("a");
+        Assert.Equal(1, Assert.Single(restored.GetListState(new ListStateDescriptor<Totals>("lists")).Get()).Sum);
+        Assert.True(restored.GetMapState(new MapStateDescriptor<string, Totals>("maps")).TryGetValue("x", out var restoredEntry));
+        Assert.Equal(2, restoredEntry.Sum);
+        Assert.Equal(100, lists.Get()[0].Sum);
+        Assert.True(maps.TryGetValue("x", out var live));
+        Assert.Equal(200, live.Sum);
+    }
+
+    [Fact]
     public void Values_of_immutable_types_are_shared_and_others_are_copied()
     {
         Assert.True(ImmutableTypes.Is(typeof(long)));

@@ -60,7 +60,22 @@ internal sealed class ListValueDelta<T> : ValueDelta<List<T>>
 {
     public override bool CopiesValues => true;
 
-    public override List<T> Copy(List<T> value) => [.. value];
+    // Elements of a type that can change are copied too (StateValues): a task may change one it read.
+    public override List<T> Copy(List<T> value)
+    {
+        if (StateValues<T>.Copier is not { } copyElement)
+        {
+            return [.. value];
+        }
+
+        var copy = new List<T>(value.Count);
+        foreach (var element in value)
+        {
+            copy.Add(copyElement(element));
+        }
+
+        return copy;
+    }
 
     public override bool TryTakeAppended(List<T> current, int from, out List<T> appended)
     {
@@ -94,7 +109,22 @@ internal sealed class MapValueDelta<TMapKey, TMapValue> : ValueDelta<Dictionary<
 
     public override bool CopiesValues => true;
 
-    public override Dictionary<TMapKey, TMapValue> Copy(Dictionary<TMapKey, TMapValue> value) => new(value);
+    // Map values of a type that can change are copied too (StateValues): a task may change one it read. Map keys are never changed in place.
+    public override Dictionary<TMapKey, TMapValue> Copy(Dictionary<TMapKey, TMapValue> value)
+    {
+        if (StateValues<TMapValue>.Copier is not { } copyValue)
+        {
+            return new(value);
+        }
+
+        var copy = new Dictionary<TMapKey, TMapValue>(value.Count, value.Comparer);
+        foreach (var (key, entry) in value)
+        {
+            copy.Add(key, copyValue(entry));
+        }
+
+        return copy;
+    }
 
     public override bool TryTakeEntries(Dictionary<TMapKey, TMapValue> current, object changedKeys, out Dictionary<TMapKey, TMapValue> put, out object? removed)
     {
