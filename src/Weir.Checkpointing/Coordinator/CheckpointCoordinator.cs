@@ -582,6 +582,24 @@ public sealed class CheckpointCoordinator
         return true;
     }
 
+    /// <summary>
+    /// An acknowledgement from a subtask of an attempt that has ended. Its checkpoint was aborted
+    /// with the attempt, and its subtask gave the files it wrote to the coordinator when it
+    /// acknowledged. Nothing can name the shared files that no completed checkpoint registered: the next
+    /// attempt restores from a completed checkpoint and writes files of its own. So they are deleted,
+    /// with the checkpoint's exclusive files.
+    /// </summary>
+    public async Task DiscardStaleAcknowledgementAsync(long checkpointId, TaskCheckpointAck ack)
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        await _sharedDisposal.DeleteAsync(SharedStateRegistry.SharedFilesOf(ack).Where(p => !_sharedState.IsRegistered(p)).Distinct().ToArray());
+        await DiscardLateStateAsync(checkpointId, ack);
+    }
+
     private async Task DiscardLateStateAsync(long checkpointId, TaskCheckpointAck ack)
     {
         if (_plan is null || _fenced || _completed.Retained.Any(c => c.CheckpointId == checkpointId))

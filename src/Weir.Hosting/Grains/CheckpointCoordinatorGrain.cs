@@ -27,6 +27,9 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
     private IDisposable? _leaseTimer;
     private IDisposable? _ticker;
     private int _attempt = -1;
+
+    /// <summary>The first attempt this coordinator ran: it knows every checkpoint completed since, and so which shared files those name.</summary>
+    private int _firstAttempt = -1;
     private HashSet<TaskKey> _finished = [];
     private CheckpointStats? _finalStats;
 
@@ -43,6 +46,8 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
             {
                 _coordinator.AddRestored(restored, start.ClaimRestored);
             }
+
+            _firstAttempt = start.Attempt;
         }
         else
         {
@@ -72,8 +77,13 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
     public Task StopAsync(CheckpointFailureReason reason) => _coordinator?.StopAsync(reason) ?? Task.CompletedTask;
 
+    // An acknowledgement of an attempt that ended: its subtask left the files it wrote to the coordinator. If this
+    // coordinator ran that attempt (it knows every checkpoint completed since, and holds the lease), it deletes them.
     public Task AcknowledgeAsync(int attempt, TaskKey task, long checkpointId, TaskCheckpointAck ack) =>
-        attempt == _attempt && _coordinator is not null ? _coordinator.ReceiveAcknowledgeAsync(task, checkpointId, ack) : Task.CompletedTask;
+        _coordinator is null ? Task.CompletedTask
+        : attempt == _attempt ? _coordinator.ReceiveAcknowledgeAsync(task, checkpointId, ack)
+        : attempt < _attempt && attempt >= _firstAttempt && _lease!.IsHeld ? _coordinator.DiscardStaleAcknowledgementAsync(checkpointId, ack)
+        : Task.CompletedTask;
 
     public Task DeclineAsync(int attempt, TaskKey task, long checkpointId, string reason, bool alignmentAborted) =>
         attempt == _attempt && _coordinator is not null ? _coordinator.ReceiveDeclineAsync(task, checkpointId, reason, alignmentAborted) : Task.CompletedTask;
@@ -118,6 +128,7 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
         _lease = null;
         _start = null;
         _attempt = -1;
+        _firstAttempt = -1;
         DelayDeactivation(TimeSpan.Zero);
     }
 

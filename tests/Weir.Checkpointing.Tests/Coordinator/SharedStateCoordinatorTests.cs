@@ -108,6 +108,23 @@ public sealed class SharedStateCoordinatorTests
     }
 
     [Fact]
+    public async Task An_acknowledgement_arriving_after_its_attempt_ended_deletes_the_shared_files_no_completed_checkpoint_named()
+    {
+        // The subtask of the ended attempt acknowledged after the attempt's end: it left d2 to the coordinator (it was
+        // the last to know of it), and the end of the attempt could not delete a file it had not heard of.
+        var h = new CoordinatorHarness();
+        await CompleteAsync(h, "base", "d1");
+        var pending = await h.TriggerAsync();
+        await h.Coordinator.StopAsync(CheckpointFailureReason.JobRestarting);
+        var late = await SharedAckAsync(h, Map0, ["base", "d1", "d2"]);
+        Assert.Equal(Shared("base", "d1", "d2"), await SharedFilesAsync(h));
+
+        await h.Coordinator.DiscardStaleAcknowledgementAsync(pending, late);
+
+        Assert.Equal(Shared("base", "d1"), await SharedFilesAsync(h));
+    }
+
+    [Fact]
     public async Task The_files_of_a_checkpoint_restored_without_claim_are_never_deleted_and_claimed_ones_are_once_unused()
     {
         foreach (var claim in new[] { false, true })
