@@ -10,7 +10,7 @@ namespace Weir.Streaming.State;
 internal sealed class HeapValueState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, T> table, T? defaultValue) : IValueState<T>
     where TKey : notnull
 {
-    public T? Value => table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : DefaultValue();
+    public T? Value => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var value) ? value : DefaultValue();
 
     private T? DefaultValue() => StateValues<T>.Immutable || defaultValue is null ? defaultValue : StateValues<T>.Copy(defaultValue);
 
@@ -23,9 +23,7 @@ internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend
     where TKey : notnull
 {
     // Elements of a type that can change are handed out as ones the task may change (the list copied first if a snapshot may read it).
-    public IReadOnlyList<T> Get() => (StateValues<T>.Immutable
-        ? table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var list)
-        : table.TryGetForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, out list)) ? list : [];
+    public IReadOnlyList<T> Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var list) ? list : [];
 
     public void Add(T value) => ListForUpdate().Add(value);
 
@@ -99,9 +97,8 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
     public IReadOnlyCollection<KeyValuePair<TMapKey, TMapValue>> Entries() => Map(out var map) ? map : [];
 
     // Values of a type that can change are handed out as ones the task may change (the map copied first if a snapshot may read it).
-    private bool Map(out Dictionary<TMapKey, TMapValue> map) => StateValues<TMapValue>.Immutable
-        ? table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out map)
-        : table.TryGetForUpdate(backend.CurrentKeyGroupIndex, backend.CurrentKey, out map);
+    private bool Map(out Dictionary<TMapKey, TMapValue> map) =>
+        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<TMapValue>.Immutable, out map);
 
     public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
 }
@@ -116,7 +113,7 @@ internal sealed class HeapReducingState<TKey, T>(HeapKeyedStateBackend<TKey> bac
     public void Add(T value) => table.Put(
         backend.CurrentKeyGroupIndex,
         backend.CurrentKey,
-        table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? reduce(current, value) : value);
+        table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var current) ? reduce(current, value) : value);
 
     public void Clear() => table.Remove(backend.CurrentKeyGroupIndex, backend.CurrentKey);
 }
@@ -130,7 +127,7 @@ internal sealed class HeapAggregatingState<TKey, TIn, TAcc, TOut>(HeapKeyedState
     public void Add(TIn value)
     {
         // The aggregate function may change the accumulator in place: one a snapshot may read is copied first.
-        var acc = table.TryGetMutable(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var current) ? current : function.CreateAccumulator();
+        var acc = table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<TAcc>.Immutable, out var current) ? current : function.CreateAccumulator();
         table.Put(backend.CurrentKeyGroupIndex, backend.CurrentKey, function.Add(value, acc));
     }
 

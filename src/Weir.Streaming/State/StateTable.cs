@@ -119,7 +119,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         if (_intervals is not null)
         {
             var marked = _intervals[keyGroupIndex] << KindBits;
-            if (slot.Tracked - marked is not (PutKind or CreatedKind))
+            if (!WrittenWhole(slot.Tracked, marked))
             {
                 // First put in the interval (or after a change in place): listed, to be written whole.
                 slot.Tracked = marked | (exists ? PutKind : CreatedKind);
@@ -173,12 +173,13 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     }
 
     /// <summary>
-    /// The value of <paramref name="key"/> for a caller that may change it in place and put it back
-    /// (a user's function may): as <see cref="TryGetForUpdate"/> if values can change (copied first
-    /// if a snapshot may still read them), else as <see cref="TryGet"/>.
+    /// The value of <paramref name="key"/> for a user's code, which may change what it gets in place
+    /// if <paramref name="mayChange"/> (a value, element or map value of a type that can change,
+    /// <see cref="StateValues{T}"/>): then as <see cref="TryGetForUpdate"/> (copied first if a snapshot may
+    /// still read it), else as <see cref="TryGet(int, TKey, out TValue)"/>.
     /// </summary>
-    public bool TryGetMutable(int keyGroupIndex, TKey key, out TValue value) =>
-        _values.CopiesValues ? TryGetForUpdate(keyGroupIndex, key, out value) : TryGet(keyGroupIndex, key, out value);
+    public bool TryGet(int keyGroupIndex, TKey key, bool mayChange, out TValue value) =>
+        mayChange ? TryGetForUpdate(keyGroupIndex, key, out value) : TryGet(keyGroupIndex, key, out value);
 
     /// <summary>
     /// The value of <paramref name="key"/> for changing in place, made by <paramref name="create"/>
@@ -245,10 +246,10 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         var value = Unshared(keyGroupIndex, ref slot);
         if (_intervals is not null)
         {
-            var marked = _intervals[keyGroupIndex] << KindBits;
-            if (slot.Tracked >> KindBits != _intervals[keyGroupIndex])
+            var interval = _intervals[keyGroupIndex];
+            if (slot.Tracked >> KindBits != interval)
             {
-                slot.Tracked = marked | ChangedInPlaceKind;
+                slot.Tracked = (interval << KindBits) | ChangedInPlaceKind;
                 _changes![keyGroupIndex].Appended(key, countOf(value));
             }
         }
@@ -267,7 +268,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_groups[keyGroupIndex], key);
         var marked = _intervals[keyGroupIndex] << KindBits;
-        if (Unsafe.IsNullRef(ref slot) || (slot.Tracked - marked is PutKind or CreatedKind))
+        if (Unsafe.IsNullRef(ref slot) || WrittenWhole(slot.Tracked, marked))
         {
             return; // written whole
         }
@@ -412,17 +413,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             if (map.TryGetValue(key, out var slot) && slot.Tracked == changedInPlace)
             {
-                if (_values.TryTakeAppended(slot.Value, from, out var appended))
-                {
-                    writer.WriteByte(AppendOp);
-                    _keySerializer.Write(writer, key);
-                    _valueSerializer.Write(writer, appended);
-                }
-                else
-                {
-                    WritePut(writer, key, slot.Value);
-                }
-
+                WriteChangeInPlace(writer, key, slot.Value, from, entries: null);
                 count++;
             }
         }
@@ -431,18 +422,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         {
             if (map.TryGetValue(key, out var slot) && slot.Tracked == changedInPlace)
             {
-                if (_values.TryTakeEntries(slot.Value, entries, out var put, out var removed))
-                {
-                    writer.WriteByte(MergeEntriesOp);
-                    _keySerializer.Write(writer, key);
-                    _valueSerializer.Write(writer, put);
-                    _values.WriteRemoved(writer, removed);
-                }
-                else
-                {
-                    WritePut(writer, key, slot.Value);
-                }
-
+                WriteChangeInPlace(writer, key, slot.Value, appendedFrom: 0, entries);
                 count++;
             }
         }
@@ -462,7 +442,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 var collected = _scratch;
                 foreach (var (key, slot) in map)
                 {
-                    if (slot.Tracked - marked is PutKind or CreatedKind)
+                    if (WrittenWhole(slot.Tracked, marked))
                     {
                         collected.Add(key, slot.Value);
                     }
@@ -479,7 +459,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 var written = puts.Keys.Count > puts.Live ? (_written ??= []) : null;
                 foreach (var key in puts.Keys)
                 {
-                    if (map.TryGetValue(key, out var slot) && (slot.Tracked - marked is PutKind or CreatedKind) && (written is null || written.Add(key)))
+                    if (map.TryGetValue(key, out var slot) && WrittenWhole(slot.Tracked, marked) && (written is null || written.Add(key)))
                     {
                         WritePut(writer, key, slot.Value);
                         count++;
@@ -548,6 +528,35 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         if (!reader.End)
         {
             throw new SerializationException($"State '{Name}' has {reader.Remaining} bytes after its last delta record.");
+        }
+    }
+
+    /// <summary>Whether a mark (<see cref="Slot.Tracked"/>) says the entry is put or created in the interval marked <paramref name="marked"/>: written whole at its cut.</summary>
+    private static bool WrittenWhole(int tracked, int marked) => tracked - marked is PutKind or CreatedKind;
+
+    /// <summary>
+    /// One change in place as a delta record: the map entries changed (<paramref name="entries"/>) or the
+    /// elements appended since the list held <paramref name="appendedFrom"/>; the whole value if the value
+    /// cannot tell.
+    /// </summary>
+    private void WriteChangeInPlace(DataWriter writer, TKey key, TValue current, int appendedFrom, MapKeySet? entries)
+    {
+        if (entries is not null && _values.TryTakeEntries(current, entries, out var put, out var removed))
+        {
+            writer.WriteByte(MergeEntriesOp);
+            _keySerializer.Write(writer, key);
+            _valueSerializer.Write(writer, put);
+            _values.WriteRemoved(writer, removed);
+        }
+        else if (entries is null && _values.TryTakeAppended(current, appendedFrom, out var appended))
+        {
+            writer.WriteByte(AppendOp);
+            _keySerializer.Write(writer, key);
+            _valueSerializer.Write(writer, appended);
+        }
+        else
+        {
+            WritePut(writer, key, current);
         }
     }
 
