@@ -73,6 +73,12 @@ internal sealed class KeyedStateSnapshot : IKeyedStateSnapshot
         return new KeyedStateHandle(_range, keyGroups);
     }
 
+    /// <inheritdoc />
+    /// <remarks>A full snapshot's file is in the checkpoint's own directory, which the coordinator owns from the start.</remarks>
+    public void HandOver()
+    {
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
@@ -99,4 +105,11 @@ internal interface IKeyedStateSnapshot : IDisposable
     /// <c>shared/</c> and references earlier files.
     /// </summary>
     Task<KeyedStateHandle> WriteAsync(ICheckpointStore store, string exclusivePath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The written state goes to the coordinator in an acknowledgement: from now on the shared files
+    /// it names are the coordinator's to delete should the checkpoint not complete. Called once the
+    /// acknowledgement is certain to be sent, never after the task's state backend stopped.
+    /// </summary>
+    void HandOver();
 }

@@ -34,6 +34,8 @@ internal sealed class SubtaskCheckpointer(
 {
     private readonly Dictionary<long, PendingSnapshot> _pending = [];
     private readonly Dictionary<StreamOperator, KeyedStateChangelog> _changelogs = CreateChangelogs(deployment, chain, host, store);
+    private readonly Lock _handOver = new();
+    private bool _disposed;
 
     public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier)
     {
@@ -117,6 +119,11 @@ internal sealed class SubtaskCheckpointer(
 
     public void Dispose()
     {
+        lock (_handOver)
+        {
+            _disposed = true;
+        }
+
         foreach (var pending in _pending.Values)
         {
             pending.Abort(store: null);
@@ -180,7 +187,7 @@ internal sealed class SubtaskCheckpointer(
                 states[uid] = new SubtaskStateSnapshot(subtask, handle, operatorState);
             }
 
-            if (!pending.Cancellation.IsCancellationRequested)
+            if (TryHandOver(captures, pending))
             {
                 host.AcknowledgeCheckpoint(checkpointId, new TaskCheckpointAck(states, syncDuration, Stopwatch.GetElapsedTime(started)));
             }
@@ -196,6 +203,30 @@ internal sealed class SubtaskCheckpointer(
         finally
         {
             Release(captures);
+        }
+    }
+
+    /// <summary>
+    /// Hands the written keyed state over to the acknowledgement, unless the checkpoint was aborted
+    /// or the task stopped meanwhile. Decided under one lock with <see cref="Dispose"/>, so each
+    /// changelog either deletes a cut's new files itself or leaves them to an acknowledgement that
+    /// is sent, never both and never neither.
+    /// </summary>
+    private bool TryHandOver(List<(string, int, IKeyedStateSnapshot? Keyed, IReadOnlyList<OperatorListStateHandle>)> captures, PendingSnapshot pending)
+    {
+        lock (_handOver)
+        {
+            if (_disposed || pending.Cancellation.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            foreach (var capture in captures)
+            {
+                capture.Keyed?.HandOver();
+            }
+
+            return true;
         }
     }
 

@@ -84,9 +84,11 @@ internal sealed class ChangelogSnapshot(
             keyGroups.Add(new KeyGroupState(keyGroup, segments));
         }
 
-        cut.MarkAcknowledged();
         return new KeyedStateHandle(range, keyGroups);
     }
+
+    /// <inheritdoc />
+    public void HandOver() => cut.MarkAcknowledged();
 
     public void Dispose()
     {

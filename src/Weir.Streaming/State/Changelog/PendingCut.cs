@@ -9,7 +9,7 @@ internal sealed class PendingCut(long checkpointId, IReadOnlyCollection<Changelo
 
     public IReadOnlyCollection<ChangelogFile> Files { get; } = files;
 
-    /// <summary>True once the state was handed to the acknowledgement (any thread): the coordinator may know these files.</summary>
+    /// <summary>True once the state was handed to an acknowledgement about to be sent (any thread): the coordinator may know these files.</summary>
     public bool Acknowledged => Volatile.Read(ref _acknowledged) == 1;
 
     public void MarkAcknowledged() => Volatile.Write(ref _acknowledged, 1);

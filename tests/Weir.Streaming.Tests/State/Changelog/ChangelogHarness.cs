@@ -30,11 +30,13 @@ internal sealed class ChangelogHarness : IDisposable
     public static ChangelogOptions Options(int maxChain = 3, TimeSpan? interval = null, bool owned = true) =>
         new(interval ?? TimeSpan.FromMinutes(10), maxChain, owned);
 
-    /// <summary>Both parts of checkpoint <paramref name="id"/>, the second right away.</summary>
+    /// <summary>Both parts of checkpoint <paramref name="id"/>, the second right away, and its state handed to an acknowledgement.</summary>
     public async Task<KeyedStateHandle> CheckpointAsync(long id)
     {
         using var snapshot = Changelog.Capture(id);
-        return await snapshot.WriteAsync(Store, $"{JobId}/chk-{id}/unused", CancellationToken.None);
+        var handle = await snapshot.WriteAsync(Store, $"{JobId}/chk-{id}/unused", CancellationToken.None);
+        snapshot.HandOver();
+        return handle;
     }
 
     /// <summary>A subtask restored from <paramref name="keyGroups"/>: its changelog takes over their chains, its backend holds their state.</summary>

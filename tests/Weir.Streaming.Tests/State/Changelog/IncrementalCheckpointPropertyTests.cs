@@ -252,6 +252,7 @@ public sealed class IncrementalCheckpointPropertyTests
                 cut.Add(index);
                 using var snapshot = subtask.Changelog.Capture(id);
                 var handle = await snapshot.WriteAsync(Store, $"{JobId}/chk-{id}/unused", CancellationToken.None);
+                snapshot.HandOver();
                 Log.Add($"subtask {index} cuts {id}: {handle.KeyGroups.Sum(k => k.Segments.Count)} segments");
                 var ack = new TaskCheckpointAck(new Dictionary<string, SubtaskStateSnapshot> { [Uid] = new(index, handle, []) }, TimeSpan.Zero, TimeSpan.Zero);
                 await _coordinator.ReceiveAcknowledgeAsync(new TaskKey(Uid, index), id, ack);

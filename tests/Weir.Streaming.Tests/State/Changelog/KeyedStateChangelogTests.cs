@@ -49,6 +49,7 @@ public sealed class KeyedStateChangelogTests
                 }
 
                 var handle = await snapshot.WriteAsync(store, "unused", CancellationToken.None);
+                snapshot.HandOver();
                 var context = $"seed {seed}, max chain {maxChain}, checkpoint {id} after [{string.Join("; ", log.TakeLast(80))}]";
                 Assert.All(handle.KeyGroups, k => Assert.True(k.Segments.Count <= (2 * maxChain) + 1, $"{context}: key group {k.KeyGroup} has a chain of {k.Segments.Count}"));
                 atCut.AssertMatches(await ChangelogHarness.RestoreAsync(store, handle.KeyGroups), context);
@@ -563,6 +564,35 @@ public sealed class KeyedStateChangelogTests
         await subtask.Changelog.Deletes;
 
         var stored = await ChangelogHarness.SharedFilesAsync(_store);
+        Assert.Equal(acknowledged.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Distinct().Order(), stored);
+    }
+
+    [Fact]
+    public async Task A_cut_written_but_never_handed_to_an_acknowledgement_has_its_files_deleted_when_the_task_stops()
+    {
+        // The task stops after the asynchronous part wrote checkpoint 2 and before the checkpointer
+        // sent its acknowledgement: no coordinator learns of the delta, so the changelog must delete it.
+        var subtask = new ChangelogHarness(_store, _clock, ChangelogHarness.Options(maxChain: 8));
+        var model = new StateModel();
+        var random = new Random(5);
+        for (var i = 0; i < 40; i++)
+        {
+            model.ApplyRandom(random, subtask.States);
+        }
+
+        var acknowledged = await subtask.CheckpointAsync(1);
+        model.ApplyRandom(random, subtask.States);
+        var snapshot = subtask.Changelog.Capture(2);
+        var written = await snapshot.WriteAsync(_store, "unused", CancellationToken.None);
+        var unacknowledged = written.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Except(acknowledged.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path)).ToArray();
+
+        subtask.Dispose();
+        snapshot.Dispose();
+        await subtask.Changelog.Deletes;
+
+        Assert.NotEmpty(unacknowledged);
+        var stored = await ChangelogHarness.SharedFilesAsync(_store);
+        Assert.Empty(stored.Intersect(unacknowledged));
         Assert.Equal(acknowledged.KeyGroups.SelectMany(k => k.Segments).Select(s => s.Path).Distinct().Order(), stored);
     }
 
