@@ -16,10 +16,18 @@ internal static class SequenceJob
 {
     public const string CountUid = "count";
 
-    public static JobGraph Build(string name, int parallelism, int partitions, long perPartition, double ratePerSubtask, FailureInjector injector, string sink)
+    /// <summary>
+    /// The job: <paramref name="partitions"/> sequences of <paramref name="perPartition"/> records at
+    /// <paramref name="ratePerSubtask"/> records/s per source subtask; if <paramref name="tailReleased"/>
+    /// is given, the last quarter of each sequence trickles until it returns true (<see cref="TailHeldSequenceSource"/>).
+    /// </summary>
+    public static JobGraph Build(string name, int parallelism, int partitions, long perPartition, double ratePerSubtask, FailureInjector injector, string sink, Func<bool>? tailReleased = null)
     {
         var env = StreamExecutionEnvironment.Create(parallelism);
-        env.AddSource(new GeneratorSource<SequenceRecord>((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask), "sequences")
+        var source = tailReleased is null
+            ? env.AddSource(new GeneratorSource<SequenceRecord>((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask), "sequences")
+            : env.AddSource(new TailHeldSequenceSource(partitions, perPartition, ratePerSubtask, tailReleased), "sequences");
+        source
             .Uid("sequences")
             .KeyBy(r => r.Partition)
             .Process(new RunningCount(injector, CountUid), "count")
