@@ -123,7 +123,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             {
                 // First put in the interval (or after a change in place): listed, to be written whole.
                 slot.Tracked = marked | (exists ? PutKind : CreatedKind);
-                _puts![keyGroupIndex].Add(key);
+                _puts![keyGroupIndex].Add(key, _groups[keyGroupIndex].Count);
             }
         }
     }
@@ -205,7 +205,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         if (_intervals is not null)
         {
             slot.Tracked = (_intervals[keyGroupIndex] << KindBits) | CreatedKind;
-            _puts![keyGroupIndex].Add(key);
+            _puts![keyGroupIndex].Add(key, _groups[keyGroupIndex].Count);
         }
     }
 
@@ -429,7 +429,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         if (puts.Live > 0)
         {
-            if ((long)puts.Live * ScanRatio >= map.Count)
+            if (puts.Overflowed || (long)puts.Live * ScanRatio >= map.Count)
             {
                 // Collected first, then written with the values asked for ahead (they are scattered over the heap).
                 if (_scratch.Capacity < puts.Live)
@@ -606,7 +606,13 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         public int CopiedIn;
     }
 
-    /// <summary>The keys of one key group put or created since the last cut, in the order first so marked, and how many entries carry that mark.</summary>
+    /// <summary>
+    /// The keys of one key group put or created since the last cut, in the order first so marked, and
+    /// how many entries carry that mark. Once the list holds 1 in <see cref="ScanRatio"/> of the key
+    /// group's entries it stops growing (<see cref="Overflowed"/>): the cut will scan the entries for
+    /// their marks, and a list it would not read is not worth an append per key (a state that grows,
+    /// such as q4's open auctions, creates a third of its entries every interval).
+    /// </summary>
     private sealed class PutKeys
     {
         public List<TKey> Keys { get; } = [];
@@ -614,16 +620,34 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         /// <summary>Entries marked as put or created in this interval (a removal unmarks one).</summary>
         public int Live { get; set; }
 
-        public void Add(TKey key)
+        /// <summary>True once the keys stopped being listed: the cut scans the key group.</summary>
+        public bool Overflowed { get; private set; }
+
+        /// <param name="key">The key marked.</param>
+        /// <param name="entries">The key group's entries now.</param>
+        public void Add(TKey key, int entries)
         {
-            Keys.Add(key);
             Live++;
+            if (Overflowed)
+            {
+                return;
+            }
+
+            if ((long)Keys.Count * ScanRatio >= entries)
+            {
+                Overflowed = true;
+                Keys.Clear();
+                return;
+            }
+
+            Keys.Add(key);
         }
 
         public void Clear()
         {
             Keys.Clear();
             Live = 0;
+            Overflowed = false;
         }
     }
 
