@@ -106,7 +106,8 @@ internal sealed class HeapMapState<TKey, TMapKey, TMapValue>(HeapKeyedStateBacke
 internal sealed class HeapReducingState<TKey, T>(HeapKeyedStateBackend<TKey> backend, StateTable<TKey, T> table, Func<T, T, T> reduce) : IReducingState<T>
     where TKey : notnull
 {
-    public T? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var value) ? value : default;
+    // A value of a type that can change is handed out as one the task may change, as by Add (and IValueState.Value).
+    public T? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var value) ? value : default;
 
     // Absent and default are different: a struct's default is a value, not "nothing yet". The reduce function may
     // change the current value in place: one a snapshot may read is copied first.
@@ -122,7 +123,8 @@ internal sealed class HeapAggregatingState<TKey, TIn, TAcc, TOut>(HeapKeyedState
     : IAggregatingState<TIn, TOut>
     where TKey : notnull
 {
-    public TOut? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, out var acc) ? function.GetResult(acc) : default;
+    // The result may be, or hold, the accumulator: one a snapshot may read is copied first, as by Add.
+    public TOut? Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<TAcc>.Immutable, out var acc) ? function.GetResult(acc) : default;
 
     public void Add(TIn value)
     {

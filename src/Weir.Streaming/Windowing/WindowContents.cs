@@ -1,5 +1,6 @@
 using Weir.Streaming.Functions;
 using Weir.Streaming.State;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.Windowing;
 
@@ -80,5 +81,5 @@ internal sealed class BufferContents<TKey, TIn, TOut>(ProcessWindowFunction<TIn,
 
     public override void Emit(TKey key, WindowContext context, List<TIn> accumulator, ICollector<TOut> output) => window.Process(key, context, accumulator, output);
 
-    public override Func<List<TIn>, List<TIn>>? CopyAccumulator => static buffer => [.. buffer];
+    public override Func<List<TIn>, List<TIn>>? CopyAccumulator => ListValueDelta<TIn>.CopyList;
 }

@@ -24,9 +24,10 @@ internal static class SequenceJob
     public static JobGraph Build(string name, int parallelism, int partitions, long perPartition, double ratePerSubtask, FailureInjector injector, string sink, Func<bool>? tailReleased = null)
     {
         var env = StreamExecutionEnvironment.Create(parallelism);
+        GeneratorSource<SequenceRecord> Generator() => new((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask);
         var source = tailReleased is null
-            ? env.AddSource(new GeneratorSource<SequenceRecord>((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask), "sequences")
-            : env.AddSource(new TailHeldSequenceSource(partitions, perPartition, ratePerSubtask, tailReleased), "sequences");
+            ? env.AddSource(Generator(), "sequences")
+            : env.AddSource(new TailHeldSequenceSource(Generator, perPartition, tailReleased), "sequences");
         source
             .Uid("sequences")
             .KeyBy(r => r.Partition)

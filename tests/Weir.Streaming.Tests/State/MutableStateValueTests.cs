@@ -104,6 +104,23 @@ public sealed class MutableStateValueTests
     }
 
     [Fact]
+    public async Task A_reduced_value_changed_after_Get_does_not_change_a_snapshot_taken_before()
+    {
+        var backend = new HeapKeyedStateBackend<string>(All, 128);
+        var descriptor = new ReducingStateDescriptor<Totals>("reduced", (current, added) => new Totals { Sum = current.Sum + added.Sum, Count = current.Count + added.Count });
+        var state = backend.GetReducingState(descriptor);
+        backend.SetCurrentKey("a");
+        state.Add(new Totals { Sum = 1, Count = 1 });
+
+        using var snapshot = backend.Snapshot();
+        state.Get()!.Sum = 99;
+
+        var restored = await RestoreAsync(snapshot);
+        restored.SetCurrentKey("a");
+        Assert.Equal(1, restored.GetReducingState(descriptor).Get()!.Sum);
+    }
+
+    [Fact]
     public async Task List_elements_and_map_values_changed_in_place_after_a_read_do_not_change_a_snapshot_taken_before()
     {
         var backend = new HeapKeyedStateBackend<string>(All, 128);

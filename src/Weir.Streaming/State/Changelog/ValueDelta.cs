@@ -60,8 +60,10 @@ internal sealed class ListValueDelta<T> : ValueDelta<List<T>>
 {
     public override bool CopiesValues => true;
 
-    // Elements of a type that can change are copied too (StateValues): a task may change one it read.
-    public override List<T> Copy(List<T> value)
+    public override List<T> Copy(List<T> value) => CopyList(value);
+
+    /// <summary>A copy of a list; elements of a type that can change are copied too (<see cref="StateValues{T}"/>): a task may change one it read.</summary>
+    public static List<T> CopyList(List<T> value)
     {
         if (StateValues<T>.Copier is not { } copyElement)
         {
