@@ -47,14 +47,14 @@ public static class WeirServiceCollectionExtensions
     private static void RejectUnsupported(WeirOptions options)
     {
         var failures = new List<string>();
-        if (options.Checkpointing.UnalignedEnabled)
+        if (options.Checkpointing.UnalignedEnabled && options.Checkpointing.Mode != CheckpointingMode.ExactlyOnce)
         {
-            failures.Add("Weir:execution.checkpointing.unaligned.enabled = 'true' is not valid: unaligned checkpoints are not implemented; Weir aligns barriers (EXACTLY_ONCE) or tracks them without blocking (AT_LEAST_ONCE). Allowed: false.");
+            failures.Add("Weir:execution.checkpointing.unaligned.enabled = 'true' is not valid with execution.checkpointing.mode = 'AT_LEAST_ONCE': unaligned checkpoints are exactly-once only (AT_LEAST_ONCE never blocks a channel, so it has nothing to overtake). Allowed: false, or mode EXACTLY_ONCE.");
         }
 
         if (options.Checkpointing.AlignedCheckpointTimeout > TimeSpan.Zero)
         {
-            failures.Add($"Weir:execution.checkpointing.aligned-checkpoint-timeout = '{FlinkDuration.Format(options.Checkpointing.AlignedCheckpointTimeout)}' is not valid: it switches to unaligned checkpoints, which are not implemented. Allowed: 0.");
+            failures.Add($"Weir:execution.checkpointing.aligned-checkpoint-timeout = '{FlinkDuration.Format(options.Checkpointing.AlignedCheckpointTimeout)}' is not valid: starting aligned and switching to unaligned after a timeout is not implemented; with execution.checkpointing.unaligned.enabled = true checkpoints are unaligned from the start. Allowed: 0.");
         }
 
         if (failures.Count > 0)

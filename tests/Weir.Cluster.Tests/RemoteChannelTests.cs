@@ -157,6 +157,108 @@ public sealed class RemoteChannelTests
     }
 
     [Fact]
+    public async Task APriorityElementOvertakesWhatTheConsumerBufferedWithoutTakingCredit()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (producerSilo, consumerSilo) = (cluster.Silos[0], cluster.Silos[1]);
+        var id = new RemoteChannelId("priority");
+        TestElement[]? overtaken = null;
+        var reader = consumerSilo.Runtime.Channels.OpenReader<TestElement>(id, Codec, capacity: 4, (element, buffered) =>
+        {
+            overtaken = buffered;
+            return element;
+        });
+        var writer = producerSilo.Runtime.Channels.OpenWriter<TestElement>(id, consumerSilo.Address, Codec);
+        await Eventually.Until(() => writer.Credit == 4, "the consumer's credit to arrive");
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(writer.TryWrite(new Batch(i, [i])));
+        }
+
+        Assert.False(writer.TryWrite(new Batch(4, [4])));
+        await Eventually.Until(() => reader.Channel.Count == 4, "the four elements to be buffered at the consumer");
+
+        // Out of credit, the producer still sends the priority element, and spends nothing on it.
+        writer.WritePriority(new Marker(1));
+        Assert.Equal(0, writer.Credit);
+        await Eventually.Until(() => reader.Channel.Count == 5, "the priority element to arrive");
+        Assert.True(reader.Channel.TryRead(out var priority));
+        Assert.Equal(new Marker(1), priority);
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => new Batch(i, [i])), overtaken!, ElementComparer.Instance);
+
+        // The buffered elements follow in order; each read returns one credit, and the priority
+        // element returned none (its credit would have travelled before theirs).
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(reader.Channel.TryRead(out var element));
+            Assert.Equal(new Batch(i, [i]), element, ElementComparer.Instance);
+        }
+
+        await Eventually.Until(() => writer.Credit >= 4, "the credit of the four elements read");
+        Assert.Equal(4, writer.Credit);
+        for (var i = 4; i < 8; i++)
+        {
+            Assert.True(writer.TryWrite(new Batch(i, [i])));
+        }
+
+        writer.Complete();
+        var received = new List<TestElement>();
+        await Eventually.Until(
+            () =>
+            {
+                while (reader.Channel.TryRead(out var element))
+                {
+                    received.Add(element);
+                }
+
+                return reader.Channel.IsDrained;
+            },
+            "the rest of the elements and the end");
+        Assert.Equal(Enumerable.Range(4, 4).Select(i => new Batch(i, [i])), received, ElementComparer.Instance);
+        Assert.Null(writer.Fault);
+        Assert.Null(reader.Fault);
+    }
+
+    [Fact]
+    public async Task PriorityElementsAndTheEndWrittenBeforeTheConsumerOpenedArriveInOrder()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (producerSilo, consumerSilo) = (cluster.Silos[0], cluster.Silos[1]);
+        var id = new RemoteChannelId("early-priority");
+        var writer = producerSilo.Runtime.Channels.OpenWriter<TestElement>(id, consumerSilo.Address, Codec);
+
+        // Possibly before the writer is bound to its connection, certainly before the consumer's silo claimed the channel.
+        writer.WritePriority(new Marker(1));
+        await Eventually.Until(() => consumerSilo.Runtime.Channels.UnclaimedChannels == 1, "the open to reach the consumer's silo");
+        writer.WritePriority(new Marker(2));
+        writer.Complete();
+        Assert.Throws<InvalidOperationException>(() => writer.WritePriority(new Marker(3)));
+
+        var overtakenCounts = new List<int>();
+        var reader = consumerSilo.Runtime.Channels.OpenReader<TestElement>(id, Codec, capacity: 2, (element, buffered) =>
+        {
+            overtakenCounts.Add(buffered.Length);
+            return element;
+        });
+        var received = new List<TestElement>();
+        await Eventually.Until(
+            () =>
+            {
+                while (reader.Channel.TryRead(out var element))
+                {
+                    received.Add(element);
+                }
+
+                return reader.Channel.IsDrained;
+            },
+            "the held priority elements and the end");
+        Assert.Equal([new Marker(1), new Marker(2)], received);
+        Assert.Equal([0, 0], overtakenCounts);
+        Assert.Null(writer.Fault);
+        Assert.Equal(0, producerSilo.Runtime.Channels.OpenWriters);
+    }
+
+    [Fact]
     public async Task TheConsumerSeesAFaultWhenTheProducersSiloDies()
     {
         await using var cluster = await TestCluster.StartAsync(2);
@@ -247,6 +349,59 @@ public sealed class RemoteChannelTests
         Assert.True(await raw.IsClosedByPeerAsync());
         await cluster.Logs.WaitForLineAsync("the violation to be logged", "the producer of channel greedy wrote beyond its credit of 2 elements");
         Assert.Equal(2, reader.Channel.Count);
+    }
+
+    [Fact]
+    public async Task PriorityElementsNeedNoCreditAndWhatFollowsTheEndIsDropped()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var consumerSilo = cluster.Silos[0];
+        var id = new RemoteChannelId("priority-raw");
+        var reader = consumerSilo.Runtime.Channels.OpenReader(id, Codec, capacity: 2);
+        await using var raw = await RawConnection.ConnectAsync(consumerSilo.Address.Endpoint);
+        var impostor = new SiloAddress(new IPEndPoint(IPAddress.Loopback, 9), 1);
+        Assert.True((await raw.HandshakeAsync(cluster.ClusterId, ConnectionRole.Silo, impostor)).Accepted);
+
+        await raw.SendAsync(RawConnection.Frame(FrameType.ChannelOpen, w =>
+        {
+            w.WriteVarUInt64(5);
+            w.WriteString(id.Value);
+        }));
+        var (type, _) = await raw.ReadFrameAsync();
+        Assert.Equal(FrameType.ChannelCredit, type);
+
+        // Two elements use the whole credit; the priority element beyond it is no violation.
+        // After the end, a priority element is dropped like data; the Pong proves all were handled.
+        var frames = new List<byte>();
+        foreach (var (frameType, marker) in new[] { (FrameType.ChannelData, 0), (FrameType.ChannelData, 1), (FrameType.ChannelPriority, 2) })
+        {
+            frames.AddRange(RawConnection.Frame(frameType, w =>
+            {
+                w.WriteVarUInt64(5);
+                Codec.Write(w, new Marker(marker));
+            }));
+        }
+
+        frames.AddRange(RawConnection.Frame(FrameType.ChannelEnd, w => w.WriteVarUInt64(5)));
+        frames.AddRange(RawConnection.Frame(FrameType.ChannelPriority, w =>
+        {
+            w.WriteVarUInt64(5);
+            Codec.Write(w, new Marker(3));
+        }));
+        frames.AddRange(RawConnection.Frame(FrameType.Ping, w => w.WriteVarUInt64(42)));
+        await raw.SendAsync(frames.ToArray());
+
+        (type, _) = await raw.ReadFrameAsync();
+        Assert.Equal(FrameType.Pong, type);
+        var received = new List<TestElement>();
+        while (reader.Channel.TryRead(out var element))
+        {
+            received.Add(element);
+        }
+
+        Assert.Equal([new Marker(2), new Marker(0), new Marker(1)], received);
+        Assert.True(reader.Channel.IsDrained);
+        Assert.Null(reader.Fault);
     }
 
     [Fact]

@@ -87,6 +87,77 @@ public sealed class ChannelTests
     }
 
     [Fact]
+    public void A_priority_item_overtakes_queued_items_without_taking_or_returning_credit()
+    {
+        var channel = new OrderedChannel<string>(capacity: 2);
+        var producerSignals = 0;
+        var itemsRead = 0;
+        channel.SetProducerSignal(() => producerSignals++);
+        channel.ItemRead = () => itemsRead++;
+        Assert.True(channel.TryWrite("a"));
+        Assert.True(channel.TryWrite("b"));
+        Assert.False(channel.TryWrite("c"));
+
+        // Written with zero credit; each learns exactly the ordinary items it overtook, oldest first.
+        string[]? overtakenByFirst = null;
+        channel.WritePriority(overtaken =>
+        {
+            overtakenByFirst = overtaken;
+            return "p1";
+        });
+        channel.WritePriority(overtaken => "p2:" + string.Join(",", overtaken));
+        Assert.Equal(["a", "b"], overtakenByFirst!);
+        Assert.Equal(0, channel.Credit);
+        Assert.Equal(4, channel.Count);
+
+        // Read first, in the order written, and returning no credit.
+        Assert.True(channel.TryPeek(out var peeked));
+        Assert.Equal("p1", peeked);
+        Assert.True(channel.TryRead(out var first));
+        Assert.True(channel.TryRead(out var second));
+        Assert.Equal(["p1", "p2:a,b"], [first, second]);
+        Assert.Equal(0, channel.Credit);
+        Assert.Equal(0, producerSignals);
+        Assert.Equal(0, itemsRead);
+
+        // Ordinary items follow in order and return their credit as before.
+        Assert.True(channel.TryRead(out var third));
+        Assert.Equal("a", third);
+        Assert.Equal(1, channel.Credit);
+        Assert.Equal(1, producerSignals);
+        Assert.Equal(1, itemsRead);
+
+        // A later priority item overtakes only what is still queued.
+        channel.WritePriority(overtaken => "p3:" + string.Join(",", overtaken));
+        Assert.Equal(1, channel.Credit);
+        Assert.True(channel.TryRead(out var fourth));
+        Assert.True(channel.TryRead(out var fifth));
+        Assert.Equal(["p3:b", "b"], [fourth, fifth]);
+        Assert.False(channel.TryRead(out _));
+        Assert.Equal(2, channel.Credit);
+        Assert.Equal(2, itemsRead);
+    }
+
+    [Fact]
+    public void A_priority_item_signals_an_idle_consumer_and_cannot_follow_end_of_input()
+    {
+        var channel = new OrderedChannel<int>(capacity: 1);
+        var consumerSignals = 0;
+        channel.SetConsumerSignal(() => consumerSignals++);
+
+        channel.WritePriority(overtaken => overtaken.Length);
+        Assert.Equal(1, consumerSignals);
+        channel.Complete();
+
+        var error = Assert.Throws<InvalidOperationException>(() => channel.WritePriority(_ => 1));
+        Assert.Contains("completed", error.Message);
+        Assert.False(channel.IsDrained);
+        Assert.True(channel.TryRead(out var item));
+        Assert.Equal(0, item);
+        Assert.True(channel.IsDrained);
+    }
+
+    [Fact]
     public async Task Channels_between_grains_are_fifo_with_concurrent_producer_grains()
     {
         await using var silo = await TestSilo.StartAsync();

@@ -28,7 +28,7 @@ internal sealed class NexmarkSilo(WeirRunner runner, TimeSpan checkpointInterval
     private async Task<IReadOnlyList<TRow>> RunAsync<TRow>(NexmarkQuery query, StreamExecutionEnvironment env, CollectingSinks sinks, long events)
     {
         var graph = env.Build($"nexmark-{query.Name}-{Guid.NewGuid():N}"[..24]);
-        var job = await runner.SubmitAsync(graph, checkpointInterval, incremental: false);
+        var job = await runner.SubmitAsync(graph, checkpointInterval, incremental: false, unaligned: false);
         var status = await job.WaitForTerminationAsync().Within($"{query.Name} on {events} events finishes", TimeSpan.FromSeconds(60));
         Assert.True(status.State == JobState.Finished, $"{query.Name} ended {status.State}: {status.FailureCause}");
         Assert.True(status.Checkpoints.Completed > 0, $"{query.Name} completed no checkpoint");

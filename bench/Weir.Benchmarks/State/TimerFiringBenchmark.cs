@@ -69,5 +69,9 @@ public class TimerFiringBenchmark
         public TimeProvider Clock => TimeProvider.System;
 
         public IDisposable Schedule(TimeSpan delay, Action action) => throw new InvalidOperationException("Event time only.");
+
+        public void YieldToBarriers()
+        {
+        }
     }
 }

@@ -10,12 +10,14 @@ namespace Weir.Checkpointing.Metadata;
 /// "WEIRMETA" (8 bytes) | version (uint32) | payload length (int32) | payload | CRC-32C of payload (uint32)
 /// </code>
 /// Reading checks all four, so a truncated or altered file fails with an error naming the file
-/// and what is wrong, never with a half-read checkpoint.
+/// and what is wrong, never with a half-read checkpoint. Version 2 adds each subtask's channel
+/// state (unaligned checkpoints); metadata without any is written as version 1, which older
+/// builds read, and version 1 files read as having none.
 /// </summary>
 public static class MetadataSerializer
 {
     /// <summary>The format version this build writes.</summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
 
     private static readonly byte[] Magic = "WEIRMETA"u8.ToArray();
     private const int HeaderLength = 16;
@@ -23,11 +25,12 @@ public static class MetadataSerializer
     /// <summary>Encodes metadata.</summary>
     public static byte[] Serialize(CheckpointMetadata metadata)
     {
+        var version = metadata.Operators.Any(o => o.Subtasks.Any(s => s.ChannelState.Count > 0)) ? CurrentVersion : 1u;
         var payload = new DataWriter(4096);
-        WritePayload(payload, metadata);
+        WritePayload(payload, metadata, version);
         var result = new byte[HeaderLength + payload.Length + 4];
         Magic.CopyTo(result, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(8), CurrentVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(8), version);
         BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(12), payload.Length);
         payload.WrittenSpan.CopyTo(result.AsSpan(HeaderLength));
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(HeaderLength + payload.Length), Crc32C.Compute(payload.WrittenSpan));
@@ -71,7 +74,7 @@ public static class MetadataSerializer
         try
         {
             var reader = new DataReader(payload);
-            return ReadPayload(ref reader);
+            return ReadPayload(ref reader, version);
         }
         catch (Exception e) when (e is SerializationException or OverflowException or ArgumentException)
         {
@@ -81,7 +84,7 @@ public static class MetadataSerializer
         }
     }
 
-    private static void WritePayload(DataWriter w, CheckpointMetadata m)
+    private static void WritePayload(DataWriter w, CheckpointMetadata m, uint version)
     {
         w.WriteVarInt64(m.CheckpointId);
         w.WriteInt64(m.Timestamp.ToUnixTimeMilliseconds());
@@ -98,12 +101,12 @@ public static class MetadataSerializer
             w.WriteVarInt32(op.Subtasks.Count);
             foreach (var subtask in op.Subtasks)
             {
-                WriteSubtask(w, subtask);
+                WriteSubtask(w, subtask, version);
             }
         }
     }
 
-    private static void WriteSubtask(DataWriter w, SubtaskStateSnapshot s)
+    private static void WriteSubtask(DataWriter w, SubtaskStateSnapshot s, uint version)
     {
         w.WriteVarInt32(s.SubtaskIndex);
         w.WriteBoolean(s.KeyedState is not null);
@@ -138,9 +141,30 @@ public static class MetadataSerializer
                 w.WriteBytes(item);
             }
         }
+
+        if (version < 2)
+        {
+            return;
+        }
+
+        w.WriteVarInt32(s.ChannelState.Count);
+        foreach (var channel in s.ChannelState)
+        {
+            if (channel.Kind is not (ChannelStateKind.Input or ChannelStateKind.Output))
+            {
+                throw new ArgumentException($"Channel state of subtask {s.SubtaskIndex} has kind {(byte)channel.Kind}; allowed: Input, Output.", nameof(s));
+            }
+
+            w.WriteByte((byte)channel.Kind);
+            w.WriteVarInt32(channel.Channel);
+            w.WriteString(channel.Path);
+            w.WriteVarInt64(channel.Offset);
+            w.WriteVarInt64(channel.Length);
+            w.WriteUInt32(channel.Checksum);
+        }
     }
 
-    private static CheckpointMetadata ReadPayload(ref DataReader r)
+    private static CheckpointMetadata ReadPayload(ref DataReader r, uint version)
     {
         var id = r.ReadVarInt64();
         var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64());
@@ -157,7 +181,7 @@ public static class MetadataSerializer
             var subtasks = new SubtaskStateSnapshot[Count(ref r)];
             for (var s = 0; s < subtasks.Length; s++)
             {
-                subtasks[s] = ReadSubtask(ref r);
+                subtasks[s] = ReadSubtask(ref r, version);
             }
 
             operators[i] = new OperatorStateSnapshot(uid, name, parallelism, maxParallelism, subtasks);
@@ -171,7 +195,7 @@ public static class MetadataSerializer
         return new CheckpointMetadata(id, timestamp, jobId, jobName, kind, operators);
     }
 
-    private static SubtaskStateSnapshot ReadSubtask(ref DataReader r)
+    private static SubtaskStateSnapshot ReadSubtask(ref DataReader r, uint version)
     {
         var index = r.ReadVarInt32();
         KeyedStateHandle? keyed = null;
@@ -208,7 +232,19 @@ public static class MetadataSerializer
             states[i] = new OperatorListStateHandle(name, distribution, items);
         }
 
-        return new SubtaskStateSnapshot(index, keyed, states);
+        var channels = version >= 2 ? new ChannelStateSegment[Count(ref r)] : [];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            var kind = (ChannelStateKind)r.ReadByte();
+            if (kind is not (ChannelStateKind.Input or ChannelStateKind.Output))
+            {
+                throw new SerializationException($"Unknown channel state kind {(byte)kind}.");
+            }
+
+            channels[i] = new ChannelStateSegment(kind, r.ReadVarInt32(), Required(r.ReadString(), "channel state file"), r.ReadVarInt64(), r.ReadVarInt64(), r.ReadUInt32());
+        }
+
+        return new SubtaskStateSnapshot(index, keyed, states) { ChannelState = channels };
     }
 
     private static int Count(ref DataReader r)

@@ -43,11 +43,36 @@ public sealed record OperatorListStateHandle(string Name, OperatorStateDistribut
     public long StateSize => Items.Sum(i => (long)i.Length);
 }
 
-/// <summary>The state of one operator subtask in a checkpoint.</summary>
+/// <summary>Which side of a task a channel's in-flight records were on when an unaligned checkpoint overtook them.</summary>
+public enum ChannelStateKind : byte
+{
+    /// <summary>Records of an input channel the task had not processed before its snapshot (Flink's input channel state).</summary>
+    Input = 0,
+
+    /// <summary>Records the task had emitted that were not yet in the output channel (Flink's result subpartition state).</summary>
+    Output = 1,
+}
+
+/// <summary>
+/// The in-flight records of one channel in an unaligned checkpoint: a byte range of a file under
+/// <c>chk-n/</c> holding them as encoded record batches, with the CRC-32C of those bytes.
+/// <paramref name="Channel"/> is the task's input channel index, or its output channel index
+/// counted over its output edges in order.
+/// </summary>
+public sealed record ChannelStateSegment(ChannelStateKind Kind, int Channel, string Path, long Offset, long Length, uint Checksum);
+
+/// <summary>
+/// The state of one operator subtask in a checkpoint. <see cref="ChannelState"/>: the records an
+/// unaligned checkpoint's barriers overtook, held by the head operator of the subtask's chain
+/// (empty for aligned checkpoints and savepoints).
+/// </summary>
 public sealed record SubtaskStateSnapshot(int SubtaskIndex, KeyedStateHandle? KeyedState, IReadOnlyList<OperatorListStateHandle> OperatorState)
 {
-    /// <summary>Bytes of keyed and operator state.</summary>
-    public long StateSize => (KeyedState?.StateSize ?? 0) + OperatorState.Sum(s => s.StateSize);
+    /// <summary>In-flight records of the subtask's channels (unaligned checkpoints only).</summary>
+    public IReadOnlyList<ChannelStateSegment> ChannelState { get; init; } = [];
+
+    /// <summary>Bytes of keyed, operator and channel state.</summary>
+    public long StateSize => (KeyedState?.StateSize ?? 0) + OperatorState.Sum(s => s.StateSize) + ChannelState.Sum(c => c.Length);
 }
 
 /// <summary>The state of one operator (by its stable uid) in a checkpoint, for every subtask.</summary>
@@ -85,8 +110,6 @@ public sealed record CheckpointMetadata(
     /// <summary>Every distinct file the checkpoint references.</summary>
     public IReadOnlySet<string> ReferencedFiles() =>
         Operators.SelectMany(o => o.Subtasks)
-            .SelectMany(s => s.KeyedState?.KeyGroups ?? [])
-            .SelectMany(k => k.Segments)
-            .Select(s => s.Path)
+            .SelectMany(s => (s.KeyedState?.KeyGroups ?? []).SelectMany(k => k.Segments).Select(k => k.Path).Concat(s.ChannelState.Select(c => c.Path)))
             .ToHashSet(StringComparer.Ordinal);
 }

@@ -9,6 +9,9 @@ public sealed record OperatorRestoreState(
     IReadOnlyList<KeyGroupState> KeyGroups,
     IReadOnlyDictionary<string, IReadOnlyList<byte[]>> ListStates)
 {
+    /// <summary>The in-flight records an unaligned checkpoint kept for the subtask (same parallelism only).</summary>
+    public IReadOnlyList<ChannelStateSegment> ChannelState { get; init; } = [];
+
     /// <summary>Nothing to restore.</summary>
     public static OperatorRestoreState Empty(KeyGroupRange range) => new(range, [], new Dictionary<string, IReadOnlyList<byte[]>>());
 }
@@ -41,7 +44,17 @@ public static class StateAssignment
                 : items[(int)((long)items.Length * subtask / parallelism)..(int)((long)items.Length * (subtask + 1) / parallelism)];
         }
 
-        return new OperatorRestoreState(range, keyGroups, listStates);
+        var channelState = operatorState.Subtasks.Where(s => s.ChannelState.Count > 0).ToArray();
+        if (channelState.Length > 0 && operatorState.Parallelism != parallelism)
+        {
+            throw new CheckpointMismatchException(
+                $"Operator '{operatorState.OperatorName}' (uid '{operatorState.OperatorUid}') has in-flight records of an unaligned checkpoint at parallelism {operatorState.Parallelism}; they cannot be redistributed to parallelism {parallelism}. Restore at parallelism {operatorState.Parallelism}, or rescale from a savepoint (savepoints are always aligned).");
+        }
+
+        return new OperatorRestoreState(range, keyGroups, listStates)
+        {
+            ChannelState = channelState.FirstOrDefault(s => s.SubtaskIndex == subtask)?.ChannelState ?? [],
+        };
     }
 
     /// <summary>
@@ -57,6 +70,12 @@ public static class StateAssignment
             {
                 throw new CheckpointMismatchException(
                     $"Checkpoint '{checkpointPath}' holds state of operator '{op.OperatorName}' (uid '{op.OperatorUid}'), which this job does not have (its operators: {string.Join(", ", jobOperators.Values.Select(o => $"'{o.Name}' ({o.Uid})"))}). Give the operator back its uid, or restore another checkpoint.");
+            }
+
+            if (op.Subtasks.Any(s => s.ChannelState.Count > 0) && op.Parallelism != current.Parallelism)
+            {
+                throw new CheckpointMismatchException(
+                    $"Checkpoint '{checkpointPath}' is unaligned: it holds in-flight records of operator '{op.OperatorName}' (uid '{op.OperatorUid}') at parallelism {op.Parallelism}, but the job runs it at {current.Parallelism}. In-flight records cannot be redistributed: restore at parallelism {op.Parallelism}, or rescale from a savepoint (savepoints are always aligned).");
             }
 
             var keyed = op.Subtasks.Any(s => s.KeyedState is { KeyGroups.Count: > 0 });

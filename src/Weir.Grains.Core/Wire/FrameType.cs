@@ -46,10 +46,16 @@ internal enum FrameType : byte
 
     /// <summary>Consumer to producer silo: the channel is refused or was closed; the producer's writer faults.</summary>
     ChannelReject = 20,
+
+    /// <summary>
+    /// Producer to consumer silo: a priority element of a channel (an unaligned checkpoint's
+    /// barrier); it needs no credit and overtakes the elements buffered at the consumer.
+    /// </summary>
+    ChannelPriority = 21,
 }
 
 internal static class FrameTypes
 {
     public static bool IsKnown(byte type) => type is >= (byte)FrameType.Hello and <= (byte)FrameType.GatewaysChanged
-        or >= (byte)FrameType.ChannelOpen and <= (byte)FrameType.ChannelReject;
+        or >= (byte)FrameType.ChannelOpen and <= (byte)FrameType.ChannelPriority;
 }

@@ -5,9 +5,11 @@ namespace Weir.Grains.Channels;
 /// <summary>
 /// Cross-silo channels: a producer on one silo feeds an <see cref="OrderedChannel{T}"/> on another
 /// with the same contract as in one process: FIFO, one credit per element, the producer writes
-/// only while it holds credit that the consumer's side announced, control elements in band.
-/// Elements are encoded with a codec (<see cref="ISerializer{T}"/>) only on their way between
-/// silos. Either side may open first: elements flow once both have.
+/// only while it holds credit that the consumer's side announced, control elements in band, and
+/// priority elements (unaligned checkpoints' barriers) that need no credit and overtake the
+/// elements buffered at the consumer. Elements are encoded with a codec
+/// (<see cref="ISerializer{T}"/>) only on their way between silos. Either side may open first:
+/// elements flow once both have.
 /// </summary>
 public interface IRemoteChannelFactory
 {
@@ -22,10 +24,12 @@ public interface IRemoteChannelFactory
     /// <summary>
     /// Opens the consuming end of <paramref name="id"/> on this silo: a local
     /// <see cref="OrderedChannel{T}"/> of <paramref name="capacity"/> elements that the remote
-    /// producer feeds. Opening an id twice returns the same reader.
+    /// producer feeds. Opening an id twice returns the same reader. <paramref name="overtaking"/>,
+    /// if given, is the reader's <see cref="RemoteChannelReader{T}.Overtaking"/> from the start,
+    /// before any producer can bind.
     /// </summary>
     /// <exception cref="InvalidOperationException">The id is open with another element type.</exception>
-    RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity);
+    RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null);
 
     /// <summary>Closes the consuming end of <paramref name="id"/>: its producer's writer faults; elements still buffered are dropped. False if it was not open.</summary>
     bool CloseReader(RemoteChannelId id);

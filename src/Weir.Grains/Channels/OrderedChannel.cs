@@ -13,12 +13,17 @@ namespace Weir.Grains.Channels;
 /// is completed. Signals run on the thread that caused them and should only schedule work
 /// (e.g. <see cref="Mailbox.MailboxProcessor.Resume"/>). Writes from several threads are
 /// totally ordered; each writer's items arrive in the order it wrote them.
+///
+/// A priority item (<see cref="WritePriority"/>: an unaligned checkpoint's barrier) overtakes the
+/// ordinary items queued, needs no credit and returns none: it is read before them, after the
+/// priority items written before it, and learns which items it overtook.
 /// </summary>
 /// <typeparam name="T">The item type; batches travel by reference.</typeparam>
 public sealed class OrderedChannel<T>
 {
     private readonly object _lock = new();
     private readonly Queue<T> _items;
+    private readonly Queue<T> _priority = new();
     private Action? _consumerSignal;
     private Action? _producerSignal;
     private bool _producerWaiting;
@@ -35,8 +40,32 @@ public sealed class OrderedChannel<T>
     /// <summary>The most items the channel holds; the producer's initial credit.</summary>
     public int Capacity { get; }
 
-    /// <summary>Items written and not yet read.</summary>
+    /// <summary>Items written and not yet read (priority items included).</summary>
     public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count + _priority.Count;
+            }
+        }
+    }
+
+    /// <summary>Priority items written and not yet read.</summary>
+    internal int PriorityCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _priority.Count;
+            }
+        }
+    }
+
+    /// <summary>Ordinary items written and not yet read: those that hold credit.</summary>
+    internal int OrdinaryCount
     {
         get
         {
@@ -66,7 +95,7 @@ public sealed class OrderedChannel<T>
         {
             lock (_lock)
             {
-                return _completed && _items.Count == 0;
+                return _completed && _items.Count == 0 && _priority.Count == 0;
             }
         }
     }
@@ -98,7 +127,7 @@ public sealed class OrderedChannel<T>
                 return false;
             }
 
-            wasEmpty = _items.Count == 0;
+            wasEmpty = _items.Count == 0 && _priority.Count == 0;
             _items.Enqueue(item);
         }
 
@@ -110,12 +139,45 @@ public sealed class OrderedChannel<T>
         return true;
     }
 
-    /// <summary>Reads the oldest item, returning its credit to the producer.</summary>
+    /// <summary>
+    /// Writes a priority item, with or without credit: it is read after the priority items before
+    /// it and before every ordinary item queued now. <paramref name="create"/> makes the item from
+    /// the ordinary items it overtakes, oldest first (called once, under the channel's lock: it
+    /// should only wrap them).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The channel was completed.</exception>
+    public void WritePriority(Func<T[], T> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        bool wasEmpty;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                throw new InvalidOperationException("The channel was completed: no item may be written after end of input.");
+            }
+
+            wasEmpty = _items.Count == 0 && _priority.Count == 0;
+            _priority.Enqueue(create(_items.ToArray()));
+        }
+
+        if (wasEmpty)
+        {
+            _consumerSignal?.Invoke();
+        }
+    }
+
+    /// <summary>Reads the oldest priority item, else the oldest item (returning its credit to the producer).</summary>
     public bool TryRead([MaybeNullWhen(false)] out T item)
     {
         bool signalProducer;
         lock (_lock)
         {
+            if (_priority.TryDequeue(out item))
+            {
+                return true;
+            }
+
             if (!_items.TryDequeue(out item))
             {
                 return false;
@@ -134,12 +196,21 @@ public sealed class OrderedChannel<T>
         return true;
     }
 
-    /// <summary>Looks at the oldest item without reading it.</summary>
+    /// <summary>Reads the oldest priority item, if there is one; never an ordinary item.</summary>
+    public bool TryReadPriority([MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            return _priority.TryDequeue(out item);
+        }
+    }
+
+    /// <summary>Looks at the item <see cref="TryRead"/> would read, without reading it.</summary>
     public bool TryPeek([MaybeNullWhen(false)] out T item)
     {
         lock (_lock)
         {
-            return _items.TryPeek(out item);
+            return _priority.TryPeek(out item) || _items.TryPeek(out item);
         }
     }
 

@@ -14,6 +14,8 @@ internal interface IInboundChannel
 
     void OnData(ReadOnlySpan<byte> element);
 
+    void OnPriority(ReadOnlySpan<byte> element);
+
     void OnEnd();
 
     void Fail(Exception exception);
@@ -25,11 +27,16 @@ internal interface IInboundChannel
 /// capacity as credit; as the consumer reads, it returns credit in batches (a quarter of the
 /// capacity, or whatever is owed when the channel runs empty), so the elements buffered here and
 /// in flight never exceed the capacity. A producer that writes beyond its credit breaks the
-/// protocol and its connection is closed.
+/// protocol and its connection is closed. A priority element needs no credit: it is written with
+/// <see cref="OrderedChannel{T}.WritePriority"/>, overtaking the elements buffered here (those the
+/// producer sent before it), and <see cref="Overtaking"/> makes it from what it overtook.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class RemoteChannelReader<T> : IInboundChannel
 {
+    /// <summary>The most priority elements buffered unread; beyond it the producer breaks the protocol.</summary>
+    internal const int MaxPriorityBuffered = 64;
+
     private readonly object _lock = new();
     private readonly ISerializer<T> _codec;
     private readonly int _creditBatch;
@@ -53,6 +60,13 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
 
     /// <summary>The local channel the consumer reads: FIFO, completed after the producer's end of input.</summary>
     public OrderedChannel<T> Channel { get; }
+
+    /// <summary>
+    /// Makes the priority element the consumer reads from the one received and the elements it
+    /// overtook, oldest first (e.g. a barrier that records them as in-flight data); null keeps the
+    /// element as received. Runs under the channel's lock: it should only wrap them.
+    /// </summary>
+    public Func<T, T[], T>? Overtaking { get; set; }
 
     /// <summary>True once a producer is bound.</summary>
     public bool IsConnected
@@ -100,13 +114,7 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
 
     void IInboundChannel.OnData(ReadOnlySpan<byte> element)
     {
-        var reader = new DataReader(element);
-        var item = _codec.Read(ref reader);
-        if (!reader.End)
-        {
-            throw new SerializationException($"An element of channel {Id} leaves {reader.Remaining} bytes unread: producer and consumer use different codecs.");
-        }
-
+        var item = Decode(element);
         bool written;
         try
         {
@@ -120,6 +128,26 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
         if (!written)
         {
             throw new ProtocolViolationException($"the producer of channel {Id} wrote beyond its credit of {Channel.Capacity} elements");
+        }
+    }
+
+    void IInboundChannel.OnPriority(ReadOnlySpan<byte> element)
+    {
+        // Priority elements take no credit; a producer sends a few (barriers of the checkpoints in flight), never a stream of them.
+        if (Channel.PriorityCount >= MaxPriorityBuffered)
+        {
+            throw new ProtocolViolationException($"the producer of channel {Id} sent more than {MaxPriorityBuffered} priority elements the consumer had not read");
+        }
+
+        var item = Decode(element);
+        var overtaking = Overtaking;
+        try
+        {
+            Channel.WritePriority(overtaken => overtaking is null ? item : overtaking(item, overtaken));
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ProtocolViolationException($"the producer of channel {Id} wrote a priority element after its end of input");
         }
     }
 
@@ -162,7 +190,8 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
             }
 
             _unannounced++;
-            if (_unannounced < _creditBatch && Channel.Count > 0)
+            // Only ordinary elements hold credit: a priority element left in the channel is no reason to wait.
+            if (_unannounced < _creditBatch && Channel.OrdinaryCount > 0)
             {
                 return;
             }
@@ -174,6 +203,18 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
         }
 
         SendCredit(connection, handle, grant);
+    }
+
+    private T Decode(ReadOnlySpan<byte> element)
+    {
+        var reader = new DataReader(element);
+        var item = _codec.Read(ref reader);
+        if (!reader.End)
+        {
+            throw new SerializationException($"An element of channel {Id} leaves {reader.Remaining} bytes unread: producer and consumer use different codecs.");
+        }
+
+        return item;
     }
 
     private static void SendCredit(Connection connection, uint handle, int credit) =>

@@ -23,9 +23,10 @@ internal interface IOutboundChannel
 /// the producing side of an <see cref="OrderedChannel{T}"/>: <see cref="TryWrite"/> writes while
 /// the producer holds credit and otherwise returns false, and the producer signal fires when
 /// credit returns. Each element is encoded with the channel's codec and sent at once, in order;
-/// writes from several threads are totally ordered. If the connection to the consumer's silo is
-/// lost or the consumer refuses the channel, the writer faults: the producer signal fires and
-/// <see cref="TryWrite"/> throws.
+/// writes from several threads are totally ordered. <see cref="WritePriority"/> sends an element
+/// without credit that overtakes the elements buffered at the consumer. If the connection to the
+/// consumer's silo is lost or the consumer refuses the channel, the writer faults: the producer
+/// signal fires and <see cref="TryWrite"/> throws.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class RemoteChannelWriter<T> : IOutboundChannel
@@ -34,7 +35,12 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
     private readonly ISerializer<T> _codec;
     private readonly uint _handle;
     private readonly Action<uint> _release;
+
+    // Priority elements written before the consumer's first credit: until then its silo may not
+    // have claimed the channel, and would drop them.
+    private readonly Queue<T> _heldPriority = new();
     private Connection? _connection;
+    private bool _claimed;
     private Action? _producerSignal;
     private int _credit;
     private bool _waiting;
@@ -126,6 +132,34 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
         }
     }
 
+    /// <summary>
+    /// Sends a priority element (an unaligned checkpoint's barrier) with or without credit, taking
+    /// none: it follows the elements already sent on the wire, and the consumer's side reads it
+    /// before the elements it has buffered (see <see cref="RemoteChannelReader{T}.Overtaking"/>).
+    /// Before the consumer's first credit it is held and sent, in order, when that credit arrives.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The channel was completed.</exception>
+    /// <exception cref="SiloUnavailableException">The channel faulted (see <see cref="Fault"/>).</exception>
+    public void WritePriority(T item)
+    {
+        lock (_lock)
+        {
+            ThrowIfUnusable();
+            if (!_claimed)
+            {
+                _heldPriority.Enqueue(item);
+                return;
+            }
+
+            // Under the lock, like TryWrite: the element leaves after every element written before it.
+            if (!SendPriority(item))
+            {
+                _fault ??= new SiloUnavailableException($"The connection to silo {Target} carrying channel {Id} closed.");
+                ThrowIfUnusable();
+            }
+        }
+    }
+
     /// <summary>Marks end of input: nothing more will be written. The consuming end completes after the elements already sent.</summary>
     public void Complete()
     {
@@ -144,20 +178,39 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
     void IOutboundChannel.AddCredit(int credit)
     {
         bool signal;
+        bool lost = false;
         lock (_lock)
         {
             _credit = (int)Math.Min(int.MaxValue, (long)_credit + credit);
             signal = _waiting;
             _waiting = false;
+            if (!_claimed && _fault is null)
+            {
+                // The first credit: the consumer's silo bound the channel, so what was held may go.
+                _claimed = true;
+                while (!lost && _heldPriority.TryDequeue(out var held))
+                {
+                    lost = !SendPriority(held);
+                }
+
+                if (!lost)
+                {
+                    SendEndIfBound();
+                }
+            }
         }
 
-        if (signal)
+        if (lost)
+        {
+            ((IOutboundChannel)this).Fail(new SiloUnavailableException($"The connection to silo {Target} carrying channel {Id} closed."));
+        }
+        else if (signal)
         {
             _producerSignal?.Invoke();
         }
     }
 
-    /// <summary>Connects the writer to the consumer's silo: announces the channel (and its end, if already completed).</summary>
+    /// <summary>Connects the writer to the consumer's silo: announces the channel. Nothing else goes out before the consumer's first credit.</summary>
     void IOutboundChannel.Bind(Connection connection)
     {
         lock (_lock)
@@ -175,7 +228,6 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
             });
             if (sent)
             {
-                SendEndIfBound();
                 return;
             }
         }
@@ -195,15 +247,28 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
 
             _fault = exception;
             _waiting = false;
+            _heldPriority.Clear();
         }
 
         _release(_handle);
         _producerSignal?.Invoke();
     }
 
+    private bool SendPriority(T item) =>
+        _connection!.TrySend(FrameType.ChannelPriority, (this, item), static (writer, state) =>
+        {
+            writer.WriteVarUInt64(state.Item1._handle);
+            state.Item1._codec.Write(writer, state.item);
+        });
+
+    /// <summary>
+    /// Sends the end once the writer is completed and the consumer's silo bound the channel (its
+    /// first credit came): an end sent before, to a channel its consumer has not opened, would be
+    /// dropped there, and the consumer would wait for it forever.
+    /// </summary>
     private void SendEndIfBound()
     {
-        if (!_completed || _connection is null || _endSent)
+        if (!_completed || !_claimed || _connection is null || _endSent)
         {
             return;
         }

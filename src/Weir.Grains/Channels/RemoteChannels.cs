@@ -10,12 +10,15 @@ namespace Weir.Grains.Channels;
 /// opened (by channel id), and the frames between them.
 ///
 /// Protocol, per channel, on the one connection between the two silos: the producer's silo
-/// sends ChannelOpen(handle, id) and then, only with credit, ChannelData(handle, element) and
-/// finally ChannelEnd(handle); the consumer's silo answers ChannelCredit(handle, n) (first the
-/// capacity, then what the consumer read) or ChannelReject(handle, reason). A channel opened by
-/// the producer before the consumer is "unclaimed": its id waits (no elements can come without
-/// credit) until the consumer opens it; at most <see cref="MaxUnclaimedChannels"/> wait. FIFO
-/// holds because one connection carries every frame of a channel, in order.
+/// sends ChannelOpen(handle, id); the consumer's silo answers ChannelCredit(handle, n) (first the
+/// capacity, then what the consumer read) or ChannelReject(handle, reason). After the first
+/// credit the producer's silo sends ChannelData(handle, element), one per credit,
+/// ChannelPriority(handle, element) without credit (an unaligned checkpoint's barrier: the
+/// consumer's side reads it before the elements it has buffered, which arrived before it), and
+/// finally ChannelEnd(handle). A channel opened by the producer before the consumer is
+/// "unclaimed": its id waits (nothing but the open is sent before the first credit) until the
+/// consumer opens it; at most <see cref="MaxUnclaimedChannels"/> wait. FIFO holds because one
+/// connection carries every frame of a channel, in order.
 /// </summary>
 internal sealed class RemoteChannels(Func<SiloAddress> localSilo, Func<SiloAddress, Task<Connection>> connect) : IRemoteChannelFactory
 {
@@ -49,12 +52,19 @@ internal sealed class RemoteChannels(Func<SiloAddress> localSilo, Func<SiloAddre
         return writer;
     }
 
-    public RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity)
+    public RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null)
     {
         ArgumentNullException.ThrowIfNull(codec);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        var reader = _readers.GetOrAdd(id, _ => new RemoteChannelReader<T>(id, codec, capacity)) as RemoteChannelReader<T>
+
+        // Set before the reader is visible, so no producer can bind (and send a priority element) first.
+        var reader = _readers.GetOrAdd(id, _ => new RemoteChannelReader<T>(id, codec, capacity) { Overtaking = overtaking }) as RemoteChannelReader<T>
             ?? throw new InvalidOperationException($"Channel {id} is open here with another element type than {typeof(T).Name}.");
+        if (overtaking is not null)
+        {
+            reader.Overtaking = overtaking;
+        }
+
         ClaimIfWaiting(id, reader);
         return reader;
     }
@@ -94,6 +104,13 @@ internal sealed class RemoteChannels(Func<SiloAddress> localSilo, Func<SiloAddre
                 }
 
                 // Otherwise the consumer closed the channel; what its producer still sends is dropped.
+                break;
+            case FrameType.ChannelPriority:
+                if (_bindings.TryGetValue((connection, handle), out var prioritized))
+                {
+                    prioritized.OnPriority(payload[reader.Position..]);
+                }
+
                 break;
             case FrameType.ChannelEnd:
                 if (_bindings.TryRemove((connection, handle), out var ended))

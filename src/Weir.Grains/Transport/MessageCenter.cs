@@ -49,7 +49,7 @@ internal sealed class MessageCenter(ClusterRuntime cluster) : IConnectionHandler
             case FrameType.MembershipChanged:
                 cluster.Membership.RequestRefresh();
                 break;
-            case FrameType.ChannelOpen or FrameType.ChannelData or FrameType.ChannelCredit or FrameType.ChannelEnd or FrameType.ChannelReject:
+            case FrameType.ChannelOpen or FrameType.ChannelData or FrameType.ChannelPriority or FrameType.ChannelCredit or FrameType.ChannelEnd or FrameType.ChannelReject:
                 cluster.Channels.OnFrame(connection, type, payload);
                 break;
             default:

@@ -42,7 +42,7 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
     /// <summary>The reading end of a channel whose producer runs on another silo.</summary>
     public IInputChannel RemoteInput(ChannelKey key, IStreamElementCodec codec)
     {
-        var reader = Remote.OpenReader(key.RemoteId, new CodecSerializer(codec), capacity);
+        var reader = Remote.OpenReader(key.RemoteId, new CodecSerializer(codec), capacity, CheckpointBarrier.Overtaking);
         _remoteReaders[key] = 0;
         return new InputAdapter(reader.Channel, reader);
     }
@@ -83,6 +83,8 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
     {
         public bool TryRead([MaybeNullWhen(false)] out StreamElement element) => channel.TryRead(out element);
 
+        public bool TryReadPriority([MaybeNullWhen(false)] out StreamElement element) => channel.TryReadPriority(out element);
+
         public void SetDataListener(Action listener) => channel.SetConsumerSignal(listener);
 
         public void SetFaultListener(Action<Exception> listener) =>
@@ -94,6 +96,8 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
         public bool TryWrite(StreamElement element) => channel.TryWrite(element);
 
         public void SetCreditListener(Action listener) => channel.SetProducerSignal(listener);
+
+        public void WritePriority(StreamElement element) => channel.WritePriority(overtaken => CheckpointBarrier.Overtaking(element, overtaken));
     }
 
     private sealed class RemoteOutputAdapter(RemoteChannelWriter<StreamElement> writer) : IOutputChannel
@@ -101,6 +105,9 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
         public bool TryWrite(StreamElement element) => writer.TryWrite(element);
 
         public void SetCreditListener(Action listener) => writer.SetProducerSignal(listener);
+
+        // Overtakes on the consumer's silo, where the channel's elements are queued (see RemoteInput).
+        public void WritePriority(StreamElement element) => writer.WritePriority(element);
     }
 }
 

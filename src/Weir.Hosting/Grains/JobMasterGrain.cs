@@ -373,7 +373,7 @@ internal sealed partial class JobMasterGrain(
             checkpoint?.CheckpointId,
             checkpoint is null ? null : RestoreStateOf(checkpoint.Metadata, vertex, index),
             restoreLocation,
-            taskOptions) { Changelog = changelog }));
+            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled && Options.Checkpointing.Mode == CheckpointingMode.ExactlyOnce }));
 
         await RecordAsync(running: true);
         var placement = Place();

@@ -44,18 +44,20 @@ internal sealed partial class SubtaskGrain(
         SiloAddress? RemoteSiloOf(TaskKey task) => placement.SiloOf(task) is { } silo && !silo.Equals(locator.LocalSilo) ? silo : null;
 
         var inputs = vertex.Inputs
-            .SelectMany(edge => edge.SourcesOf(index).Select(from =>
+            .SelectMany(edge => edge.SourcesOf(index).Select(from => (Edge: edge, From: from, Codec: edge.CreateCodec())))
+            .Select(input =>
             {
+                var (edge, from, codec) = input;
                 var key = new ChannelKey(deployment.JobId, deployment.Attempt, edge.Id, from, index);
-                var channel = RemoteSiloOf(new TaskKey(edge.Source.Id, from)) is not null ? channels.RemoteInput(key, edge.CreateCodec()) : channels.Input(key);
+                var channel = RemoteSiloOf(new TaskKey(edge.Source.Id, from)) is not null ? channels.RemoteInput(key, codec) : channels.Input(key);
                 if (channel is IFaultingChannel faulting)
                 {
                     // The producer's silo is gone: the attempt cannot go on.
                     faulting.SetFaultListener(exception => ((ITaskHost)this).Post(() => FailFromChannel(deployment.Attempt, exception)));
                 }
 
-                return new InputBinding(channel, edge.TargetInput);
-            }))
+                return new InputBinding(channel, edge.TargetInput) { Codec = codec };
+            })
             .ToArray();
         var outputs = vertex.Outputs.ToDictionary(
             edge => edge.Id,

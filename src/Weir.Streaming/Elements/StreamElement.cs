@@ -69,8 +69,12 @@ public sealed class RecordBatch<T> : RecordBatch
     internal override void Recycle() => _pool?.Return(Records, Timestamps);
 }
 
-/// <summary>Checkpoint barrier n: everything before it on a channel belongs to checkpoint n, everything after to n+1.</summary>
-public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind) : StreamElement
+/// <summary>
+/// Checkpoint barrier n: everything before it on a channel belongs to checkpoint n, everything after to n+1.
+/// An unaligned barrier (<see cref="Unaligned"/>) travels as a priority element, ahead of the records
+/// queued in its channel; those it overtook are in <see cref="Overtaken"/> where it is read.
+/// </summary>
+public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind, bool unaligned = false) : StreamElement
 {
     /// <summary>The checkpoint id.</summary>
     public long CheckpointId { get; } = checkpointId;
@@ -81,8 +85,25 @@ public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestam
     /// <summary>Checkpoint or savepoint.</summary>
     public CheckpointKind Kind { get; } = kind;
 
+    /// <summary>True for an unaligned checkpoint's barrier: it overtakes records, which the checkpoint keeps as channel state.</summary>
+    public bool Unaligned { get; } = unaligned;
+
+    /// <summary>The elements queued in the channel that this barrier overtook, oldest first (an unaligned barrier as read; otherwise empty).</summary>
+    public IReadOnlyList<StreamElement> Overtaken { get; private init; } = [];
+
+    /// <summary>This barrier as it arrives ahead of <paramref name="overtaken"/> in one channel.</summary>
+    public CheckpointBarrier Overtaking(StreamElement[] overtaken) =>
+        overtaken.Length == 0 && Overtaken.Count == 0 ? this : new(CheckpointId, Timestamp, Kind, Unaligned) { Overtaken = overtaken };
+
+    /// <summary>
+    /// How a channel's priority write makes its element (see <c>OrderedChannel.WritePriority</c>):
+    /// a barrier learns what it overtook; anything else (a cancel marker) goes as it is.
+    /// </summary>
+    public static StreamElement Overtaking(StreamElement element, StreamElement[] overtaken) =>
+        element is CheckpointBarrier barrier ? barrier.Overtaking(overtaken) : element;
+
     /// <inheritdoc />
-    public override string ToString() => $"barrier {CheckpointId}";
+    public override string ToString() => Unaligned ? $"unaligned barrier {CheckpointId}" : $"barrier {CheckpointId}";
 }
 
 /// <summary>Tells downstream tasks that checkpoint n was aborted upstream, so they stop aligning for it.</summary>

@@ -43,6 +43,7 @@ public sealed class StreamElementCodec<T> : IStreamElementCodec
                 writer.WriteVarInt64(barrier.CheckpointId);
                 writer.WriteInt64(barrier.Timestamp.ToUnixTimeMilliseconds());
                 writer.WriteByte((byte)barrier.Kind);
+                writer.WriteBoolean(barrier.Unaligned);
                 break;
             case CancelCheckpointMarker marker:
                 writer.WriteByte((byte)Tag.CancelMarker);
@@ -98,7 +99,7 @@ public sealed class StreamElementCodec<T> : IStreamElementCodec
 
                 return new RecordBatch<T>(records, count, timestamps);
             case Tag.Barrier:
-                return new CheckpointBarrier(reader.ReadVarInt64(), DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()), (CheckpointKind)reader.ReadByte());
+                return new CheckpointBarrier(reader.ReadVarInt64(), DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()), (CheckpointKind)reader.ReadByte(), reader.ReadBoolean());
             case Tag.CancelMarker:
                 return new CancelCheckpointMarker(reader.ReadVarInt64());
             case Tag.Watermark:

@@ -31,6 +31,17 @@ internal sealed class ChannelSender
         _pending.Enqueue(element);
     }
 
+    /// <summary>
+    /// Sends a priority element (an unaligned barrier, a cancel marker) at once, ahead of what waits
+    /// here and of what the channel holds; returns what waited here, which it overtook (still sent after it).
+    /// </summary>
+    public StreamElement[] SendPriority(StreamElement element)
+    {
+        var overtaken = _pending.ToArray();
+        _channel.WritePriority(element);
+        return overtaken;
+    }
+
     /// <summary>Sends what waits, while the channel has credit; true when nothing waits anymore.</summary>
     public bool TrySendPending()
     {

@@ -20,6 +20,7 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
     private readonly long[]?[] _timestamps;
     private readonly int[] _counts;
     private int _nextChannel;
+    private IStreamElementCodec? _codec;
 
     public RecordWriterOutput(ChannelSender[] senders, Partitioning partitioning, Func<T, int>? keyGroupOf, int maxParallelism, int batchSize, int subtaskIndex)
     {
@@ -92,6 +93,22 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
         }
     }
 
+    /// <inheritdoc />
+    public int ChannelCount => _senders.Length;
+
+    /// <inheritdoc />
+    public IStreamElementCodec Codec => _codec ??= new StreamElementCodec<T>();
+
+    /// <inheritdoc />
+    public void BroadcastPriority(StreamElement element, Action<int, StreamElement[]> overtaken)
+    {
+        Flush();
+        for (var channel = 0; channel < _senders.Length; channel++)
+        {
+            overtaken(channel, _senders[channel].SendPriority(element));
+        }
+    }
+
     public bool HasPending
     {
         get
@@ -118,6 +135,9 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
 
         return done;
     }
+
+    /// <inheritdoc />
+    public void Resend(int channel, StreamElement element) => _senders[channel].Send(element);
 
     private void Append(int channel, T record, long timestamp)
     {
@@ -164,4 +184,19 @@ internal interface IRecordWriter
     void Broadcast(StreamElement element);
 
     bool TrySendPending();
+
+    /// <summary>The writer's channels (of its edge).</summary>
+    int ChannelCount { get; }
+
+    /// <summary>The encoding of the edge's elements (for channel state).</summary>
+    IStreamElementCodec Codec { get; }
+
+    /// <summary>
+    /// Flushes partial batches, then sends a priority element on every channel, ahead of what waits
+    /// to be sent; <paramref name="overtaken"/> gets, per channel, the elements it overtook in the writer.
+    /// </summary>
+    void BroadcastPriority(StreamElement element, Action<int, StreamElement[]> overtaken);
+
+    /// <summary>Queues <paramref name="element"/> on <paramref name="channel"/> ahead of anything the task emits (restored channel state).</summary>
+    void Resend(int channel, StreamElement element);
 }

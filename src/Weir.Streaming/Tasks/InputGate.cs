@@ -20,6 +20,8 @@ internal sealed class InputGate(IReadOnlyList<InputBinding> inputs, IBarrierHand
 
     public int InputIndexOf(int channel) => inputs[channel].InputIndex;
 
+    public bool IsFinished(int channel) => _finished[channel];
+
     public void MarkFinished(int channel)
     {
         if (!_finished[channel])

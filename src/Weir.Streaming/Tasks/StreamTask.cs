@@ -3,6 +3,7 @@ using Weir.Checkpointing.Metadata;
 using Weir.Checkpointing.Recovery;
 using Weir.Storage;
 using Weir.Streaming.Barriers;
+using Weir.Streaming.ChannelState;
 using Weir.Streaming.Elements;
 using Weir.Streaming.Graph;
 using Weir.Streaming.Operators;
@@ -27,6 +28,12 @@ namespace Weir.Streaming.Tasks;
 /// coordinator, other subtasks, their acknowledgements) wait for the thread, which the activation
 /// gives up only after a number of steps. A batch a slow chain cannot finish within one step is
 /// continued in the next step; nothing else is read from the input meanwhile.
+///
+/// Unaligned checkpoints (<see cref="TaskDeployment.Unaligned"/>): the first barrier of checkpoint
+/// n, on any channel, triggers n at once; no channel is blocked. Until n's barrier has come on
+/// every channel, an <see cref="InputChannelRecorder"/> keeps the records n's snapshot misses. A
+/// task restored from an unaligned checkpoint first processes the input records it kept, and
+/// sends the output records it kept before anything else.
 /// </summary>
 public sealed class StreamTask : ITaskServices
 {
@@ -56,6 +63,10 @@ public sealed class StreamTask : ITaskServices
     private InputGate? _gate;
     private WatermarkValve? _valve;
     private SubtaskCheckpointer? _checkpointer;
+    private readonly Queue<(int Channel, RecordBatch Batch)> _replay = new();
+    private InputChannelRecorder? _recording;
+    private long _lastUnaligned = long.MinValue;
+    private bool _yielding;
     private long _lastFlush;
     private bool _endOfData;
     private long? _finalCheckpoint;
@@ -99,6 +110,36 @@ public sealed class StreamTask : ITaskServices
 
     IDisposable ITaskServices.Schedule(TimeSpan delay, Action action) => _host.Schedule(delay, action);
 
+    /// <summary>
+    /// Between two timers of a firing: takes the unaligned barriers first in the input channels, so
+    /// the checkpoint is taken between two timers instead of after the last. Not within a record
+    /// batch (its unprocessed records would be in neither the snapshot nor the channel state), nor
+    /// while taking barriers already.
+    /// </summary>
+    void ITaskServices.YieldToBarriers()
+    {
+        if (!_deployment.Unaligned || _batch is not null || _gate is null || _yielding || State != TaskState.Running)
+        {
+            return;
+        }
+
+        _yielding = true;
+        try
+        {
+            for (var channel = 0; channel < _inputs.Count; channel++)
+            {
+                while (!_gate.IsFinished(channel) && !_barrierHandler!.IsBlocked(channel) && _inputs[channel].Channel.TryReadPriority(out var element))
+                {
+                    Handle(element, channel);
+                }
+            }
+        }
+        finally
+        {
+            _yielding = false;
+        }
+    }
+
     /// <summary>Creates and wires the operators, restores their state, and opens them (tail first).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -137,6 +178,7 @@ public sealed class StreamTask : ITaskServices
             }
         }
 
+        await RestoreChannelStateAsync(cancellationToken);
         _checkpointer = new SubtaskCheckpointer(_deployment, _chain, _writers, _host, Store);
         for (var i = _chain.Count - 1; i >= 0; i--)
         {
@@ -200,7 +242,8 @@ public sealed class StreamTask : ITaskServices
             _finalCheckpoint ??= checkpointId;
         }
 
-        Guard(() => _checkpointer!.Checkpoint(new CheckpointBarrier(checkpointId, timestamp, kind), sendBarrier: State == TaskState.Running));
+        var unaligned = _deployment.Unaligned && kind == CheckpointKind.Checkpoint;
+        Guard(() => _checkpointer!.Checkpoint(new CheckpointBarrier(checkpointId, timestamp, kind, unaligned), sendBarrier: State == TaskState.Running));
     }
 
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> completed.</summary>
@@ -218,6 +261,11 @@ public sealed class StreamTask : ITaskServices
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> was aborted.</summary>
     public void NotifyCheckpointAborted(long checkpointId) => Guard(() =>
     {
+        if (_recording?.CheckpointId == checkpointId)
+        {
+            _recording = null;
+        }
+
         if (_barrierHandler?.OnAbortFromCoordinator(checkpointId) is { AbortedCheckpoint: { } aborted })
         {
             Broadcast(new CancelCheckpointMarker(aborted));
@@ -307,6 +355,13 @@ public sealed class StreamTask : ITaskServices
                     batch.Recycle();
                 }
             }
+            else if (_replay.TryDequeue(out var restored))
+            {
+                // Records an unaligned checkpoint kept at this task's inputs come before any new input.
+                _batch = restored.Batch;
+                _batchNext = 0;
+                _batchInput = _gate!.InputIndexOf(restored.Channel);
+            }
             else if (_gate!.TryPoll(out var element, out var channel))
             {
                 Handle(element, channel);
@@ -330,15 +385,24 @@ public sealed class StreamTask : ITaskServices
             case RecordBatch batch:
                 // Processed by ProcessInput, a slice at a time, before anything else is read.
                 RecordsIn += batch.Count;
+                _recording?.OnRecords(channel, batch);
                 _batch = batch;
                 _batchNext = 0;
                 _batchInput = _gate!.InputIndexOf(channel);
+                break;
+            case CheckpointBarrier { Unaligned: true } barrier:
+                OnUnalignedBarrier(channel, barrier);
                 break;
             case CheckpointBarrier barrier:
                 _barriers.TryAdd(barrier.CheckpointId, barrier);
                 Act(_barrierHandler!.OnBarrier(channel, barrier.CheckpointId));
                 break;
             case CancelCheckpointMarker marker:
+                if (_recording?.CheckpointId <= marker.CheckpointId)
+                {
+                    _recording = null;
+                }
+
                 Act(_barrierHandler!.OnCancelMarker(marker.CheckpointId));
                 break;
             case Watermark watermark:
@@ -363,6 +427,12 @@ public sealed class StreamTask : ITaskServices
                 break;
             case EndOfInput:
                 _gate!.MarkFinished(channel);
+                if (_recording is { } recording)
+                {
+                    recording.OnEndOfInput(channel);
+                    CompleteRecordingIfDone();
+                }
+
                 Act(_barrierHandler!.OnEndOfInput(channel));
                 if (_valve!.OnEndOfInput(channel) is { } final)
                 {
@@ -395,6 +465,92 @@ public sealed class StreamTask : ITaskServices
             }
 
             _checkpointer!.Checkpoint(barrier, sendBarrier: true);
+        }
+    }
+
+    /// <summary>
+    /// An unaligned barrier: the checkpoint's first triggers it (snapshot now, barrier on ahead of
+    /// the output waiting) and starts keeping the inputs' in-flight records; each barrier ends that
+    /// for its channel, adding the records it overtook there. A newer checkpoint's barrier before an
+    /// older one is complete declines the older.
+    /// </summary>
+    private void OnUnalignedBarrier(int channel, CheckpointBarrier barrier)
+    {
+        var id = barrier.CheckpointId;
+        if (_recording is { } older && older.CheckpointId < id)
+        {
+            _recording = null;
+            _host.DeclineCheckpoint(older.CheckpointId, $"task {Name} got the barrier of checkpoint {id} before checkpoint {older.CheckpointId}'s had come on every input channel", alignmentAborted: true);
+        }
+
+        if (_recording is null)
+        {
+            if (id <= _lastUnaligned)
+            {
+                return; // a late barrier of a checkpoint completed, aborted or superseded here
+            }
+
+            _lastUnaligned = id;
+            _recording = new InputChannelRecorder(id, _inputs.Select(CodecOf).ToArray(), _gate!.IsFinished);
+            _checkpointer!.Checkpoint(new CheckpointBarrier(id, barrier.Timestamp, barrier.Kind, unaligned: true), sendBarrier: true, awaitInputState: true);
+        }
+
+        if (_recording.CheckpointId != id)
+        {
+            return; // an older checkpoint's barrier, behind which this channel still owes the newer one's records
+        }
+
+        _recording.OnBarrier(channel, barrier.Overtaken);
+        CompleteRecordingIfDone();
+    }
+
+    private void CompleteRecordingIfDone()
+    {
+        if (_recording is { IsComplete: true } recording)
+        {
+            _recording = null;
+            _checkpointer!.CompleteInputState(recording.CheckpointId, recording.Buffer);
+        }
+    }
+
+    private IStreamElementCodec CodecOf(InputBinding input) =>
+        input.Codec ?? throw new InvalidOperationException($"Task {Name} has an input channel without a codec: unaligned checkpoints need each input's encoding (InputBinding.Codec).");
+
+    /// <summary>
+    /// Restored from an unaligned checkpoint: queues the input records it kept (processed before
+    /// any new input) and the output records (sent before anything the task emits).
+    /// </summary>
+    private async Task RestoreChannelStateAsync(CancellationToken cancellationToken)
+    {
+        var restore = _deployment.RestoreState;
+        if (restore is null)
+        {
+            return;
+        }
+
+        foreach (var transformation in _vertex.Chain.Skip(1))
+        {
+            if (restore.GetValueOrDefault(transformation.Uid!) is { ChannelState.Count: > 0 })
+            {
+                throw new CheckpointMismatchException($"The checkpoint holds in-flight records of an unaligned checkpoint for operator '{transformation.Name}' (uid '{transformation.Uid}'), which is no longer the first of its task's chain: the chaining changed. Restore with the chaining of the checkpoint, or from a savepoint (always aligned).");
+            }
+        }
+
+        var segments = restore.GetValueOrDefault(_vertex.Chain[0].Uid!)?.ChannelState ?? [];
+        if (segments.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var input in await ChannelStateFile.ReadAsync(_restoreStore, segments, Checkpointing.Metadata.ChannelStateKind.Input, _inputs.Select(CodecOf).ToArray(), cancellationToken))
+        {
+            _replay.Enqueue(input);
+        }
+
+        var writers = _writers.SelectMany(w => Enumerable.Range(0, w.ChannelCount).Select(channel => (Writer: w, Channel: channel))).ToArray();
+        foreach (var (channel, batch) in await ChannelStateFile.ReadAsync(_restoreStore, segments, Checkpointing.Metadata.ChannelStateKind.Output, [.. writers.Select(w => w.Writer.Codec)], cancellationToken))
+        {
+            writers[channel].Writer.Resend(writers[channel].Channel, batch);
         }
     }
 
@@ -527,3 +683,4 @@ internal interface ISourceMetrics
 {
     long RecordsOut { get; }
 }
+

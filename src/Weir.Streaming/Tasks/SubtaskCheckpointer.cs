@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Weir.Checkpointing.Coordinator;
 using Weir.Checkpointing.Metadata;
 using Weir.Storage;
+using Weir.Streaming.ChannelState;
 using Weir.Streaming.Elements;
 using Weir.Streaming.Operators;
 using Weir.Streaming.Output;
@@ -21,6 +22,10 @@ namespace Weir.Streaming.Tasks;
 /// freed, and the coordinator acknowledged, while the task goes on processing records.</item>
 /// </list>
 /// A failed asynchronous part declines the checkpoint; an abort cancels it and deletes what it wrote.
+/// An unaligned barrier goes downstream ahead of the records waiting to be sent, which the
+/// checkpoint keeps as output channel state; a task with inputs also keeps the records it reads
+/// after its snapshot until each input's barrier (<see cref="CompleteInputState"/>), and acknowledges
+/// once those are written too.
 /// With incremental checkpoints (<see cref="TaskDeployment.Changelog"/>) each keyed operator's
 /// <see cref="KeyedStateChangelog"/> takes the keyed part of checkpoints (savepoints stay full and
 /// self-contained) and owns the shared files it writes.
@@ -35,9 +40,15 @@ internal sealed class SubtaskCheckpointer(
     private readonly Dictionary<long, PendingSnapshot> _pending = [];
     private readonly Dictionary<StreamOperator, KeyedStateChangelog> _changelogs = CreateChangelogs(deployment, chain, host, store);
     private readonly Lock _handOver = new();
+    private IStreamElementCodec[]? _outputCodecs;
     private bool _disposed;
 
-    public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier)
+    /// <summary>
+    /// Takes checkpoint <paramref name="barrier"/>'s snapshot and sends the barrier on (if
+    /// <paramref name="sendBarrier"/>). With <paramref name="awaitInputState"/> (an unaligned
+    /// barrier at a task with inputs), the acknowledgement waits for <see cref="CompleteInputState"/>.
+    /// </summary>
+    public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier, bool awaitInputState = false)
     {
         var checkpointId = barrier.CheckpointId;
         var started = Stopwatch.GetTimestamp();
@@ -48,8 +59,19 @@ internal sealed class SubtaskCheckpointer(
             op.PrepareSnapshotPreBarrier(checkpointId);
         }
 
-        // 2. Barrier downstream.
-        if (sendBarrier)
+        // 2. Barrier downstream: in line, or (unaligned) ahead of what waits, which is kept.
+        ChannelStateBuffer? output = null;
+        if (sendBarrier && barrier.Unaligned)
+        {
+            output = new ChannelStateBuffer(ChannelStateKind.Output, _outputCodecs ??= [.. writers.SelectMany(w => Enumerable.Repeat(w.Codec, w.ChannelCount))]);
+            var first = 0;
+            foreach (var writer in writers)
+            {
+                writer.BroadcastPriority(barrier, (channel, overtaken) => output.AddRange(first + channel, overtaken));
+                first += writer.ChannelCount;
+            }
+        }
+        else if (sendBarrier)
         {
             foreach (var writer in writers)
             {
@@ -76,9 +98,18 @@ internal sealed class SubtaskCheckpointer(
         var syncDuration = Stopwatch.GetElapsedTime(started);
 
         // 4. Asynchronous part.
-        var pending = new PendingSnapshot();
+        var pending = new PendingSnapshot { Output = output, Input = awaitInputState ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null };
         _pending[checkpointId] = pending;
         _ = Task.Run(() => CompleteAsync(checkpointId, captures, syncDuration, pending));
+    }
+
+    /// <summary>The records an unaligned checkpoint's barriers overtook at this task's inputs, complete: its acknowledgement may go.</summary>
+    public void CompleteInputState(long checkpointId, ChannelStateBuffer input)
+    {
+        if (_pending.TryGetValue(checkpointId, out var pending))
+        {
+            pending.Input?.TrySetResult(input);
+        }
     }
 
     public void NotifyComplete(long checkpointId)
@@ -187,6 +218,11 @@ internal sealed class SubtaskCheckpointer(
                 states[uid] = new SubtaskStateSnapshot(subtask, handle, operatorState);
             }
 
+            if (pending.Output is not null || pending.Input is not null)
+            {
+                await WriteChannelStateAsync(checkpointId, states, pending);
+            }
+
             if (TryHandOver(captures, pending))
             {
                 host.AcknowledgeCheckpoint(checkpointId, new TaskCheckpointAck(states, syncDuration, Stopwatch.GetElapsedTime(started)));
@@ -203,6 +239,30 @@ internal sealed class SubtaskCheckpointer(
         finally
         {
             Release(captures);
+        }
+    }
+
+    /// <summary>Writes the channel state (once the inputs' is complete) and gives it to the head operator's snapshot.</summary>
+    private async Task WriteChannelStateAsync(long checkpointId, Dictionary<string, SubtaskStateSnapshot> states, PendingSnapshot pending)
+    {
+        var buffers = new List<ChannelStateBuffer>(2);
+        if (pending.Input is { } input)
+        {
+            buffers.Add(await input.Task.WaitAsync(pending.Cancellation.Token));
+        }
+
+        if (pending.Output is { } output)
+        {
+            buffers.Add(output);
+        }
+
+        var head = chain[0].Context;
+        var path = $"{CheckpointLayout.CheckpointDirectory(deployment.JobId, checkpointId)}/{head.Uid}-{head.SubtaskIndex}-channels-{Guid.NewGuid():N}";
+        pending.Written.Add(path);
+        var segments = await ChannelStateFile.WriteAsync(store, path, buffers, pending.Cancellation.Token);
+        if (segments.Count > 0)
+        {
+            states[head.Uid] = states[head.Uid] with { ChannelState = segments };
         }
     }
 
@@ -241,6 +301,12 @@ internal sealed class SubtaskCheckpointer(
     private sealed class PendingSnapshot
     {
         public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>Unaligned: the records the barrier overtook in this task's writers.</summary>
+        public ChannelStateBuffer? Output { get; init; }
+
+        /// <summary>Unaligned, at a task with inputs: the records overtaken at its inputs, once every input's barrier arrived.</summary>
+        public TaskCompletionSource<ChannelStateBuffer>? Input { get; init; }
 
         public List<string> Written { get; } = [];
 

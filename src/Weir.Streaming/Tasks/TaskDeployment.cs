@@ -17,6 +17,13 @@ public sealed record TaskDeployment(
 {
     /// <summary>Incremental checkpoints of keyed state; null (the default) for full checkpoints.</summary>
     public ChangelogOptions? Changelog { get; init; }
+
+    /// <summary>
+    /// Unaligned checkpoints (<c>execution.checkpointing.unaligned.enabled</c>, exactly-once only):
+    /// a source's checkpoint barriers overtake the records in flight, which checkpoints keep as
+    /// channel state. Savepoints stay aligned.
+    /// </summary>
+    public bool Unaligned { get; init; }
 }
 
 /// <summary>
@@ -31,7 +38,11 @@ public sealed record TaskOptions(int BatchSize, TimeSpan BufferTimeout, bool Fin
 }
 
 /// <summary>One input channel of a task and the input of the head operator it feeds.</summary>
-public sealed record InputBinding(IInputChannel Channel, int InputIndex);
+public sealed record InputBinding(IInputChannel Channel, int InputIndex)
+{
+    /// <summary>The encoding of the edge's elements: how an unaligned checkpoint keeps the channel's in-flight records. Required when checkpoints are unaligned.</summary>
+    public Elements.IStreamElementCodec? Codec { get; init; }
+}
 
 /// <summary>Where a task is in its life.</summary>
 public enum TaskState

@@ -10,6 +10,9 @@ public interface IInputChannel
     /// <summary>Takes the next element, returning its credit to the producer.</summary>
     bool TryRead([MaybeNullWhen(false)] out StreamElement element);
 
+    /// <summary>Takes the next element only if it is a priority element (an unaligned barrier, a cancel marker written with priority).</summary>
+    bool TryReadPriority([MaybeNullWhen(false)] out StreamElement element);
+
     /// <summary>Sets what runs (on any thread) when an empty channel receives an element.</summary>
     void SetDataListener(Action listener);
 }
@@ -22,6 +25,13 @@ public interface IOutputChannel
 
     /// <summary>Sets what runs (on any thread) when credit returns after a refused write.</summary>
     void SetCreditListener(Action listener);
+
+    /// <summary>
+    /// Writes a priority element (an unaligned barrier, a cancel marker) without credit, ahead of the
+    /// elements queued in the channel; where it is read, a barrier carries what it overtook
+    /// (<see cref="Elements.CheckpointBarrier.Overtaken"/>).
+    /// </summary>
+    void WritePriority(Elements.StreamElement element);
 }
 
 /// <summary>
@@ -63,4 +73,12 @@ internal interface ITaskServices
 
     /// <summary>Runs on the task thread after a delay (processing-time timers, rate limits).</summary>
     IDisposable Schedule(TimeSpan delay, Action action);
+
+    /// <summary>
+    /// Called between two timers of a long firing: with unaligned checkpoints the task takes the
+    /// barriers waiting first in its input channels now, so a checkpoint need not wait for the firing
+    /// to end (Flink's interruptible timers). The timers not yet fired are still in state, so the
+    /// snapshot holds them. Does nothing otherwise.
+    /// </summary>
+    void YieldToBarriers();
 }

@@ -18,6 +18,9 @@ namespace Weir.Streaming.Timers;
 internal sealed class InternalTimerService<TKey> : ITimerService
     where TKey : notnull
 {
+    /// <summary>Timers fired between two looks for barriers (<see cref="ITaskServices.YieldToBarriers"/>).</summary>
+    private const int TimersBetweenYields = 256;
+
     private readonly HeapKeyedStateBackend<TKey> _backend;
     private readonly ITaskServices _services;
     private readonly Action<long, TimeDomain> _onTimer;
@@ -62,10 +65,15 @@ internal sealed class InternalTimerService<TKey> : ITimerService
     public void AdvanceWatermark(long watermark)
     {
         CurrentWatermark = watermark;
+        var fired = 0;
         while (_event.TryFireNext(watermark, out var timestamp))
         {
             _onTimer(timestamp, TimeDomain.EventTime);
             _event.Fired();
+            if (++fired % TimersBetweenYields == 0)
+            {
+                _services.YieldToBarriers();
+            }
         }
     }
 
@@ -74,10 +82,15 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         _wakeup = null;
         _wakeupAt = long.MaxValue;
         var now = CurrentProcessingTime;
+        var fired = 0;
         while (_processing.TryFireNext(now, out var timestamp))
         {
             _onTimer(timestamp, TimeDomain.ProcessingTime);
             _processing.Fired();
+            if (++fired % TimersBetweenYields == 0)
+            {
+                _services.YieldToBarriers();
+            }
         }
 
         ScheduleWakeup();

@@ -25,17 +25,21 @@ public sealed class EventTimeRecoveryTests(ITestOutputHelper output)
     private const long PerPartition = 1_500;
 
     [Theory]
-    [InlineData(FailurePoint.Process, 2)]
-    [InlineData(FailurePoint.Snapshot, 3)]
-    [InlineData(FailurePoint.Restore, 2)]
-    public async Task Window_results_after_failures_equal_a_failure_free_run(FailurePoint point, int parallelism)
+    [InlineData(FailurePoint.Process, 2, false)]
+    [InlineData(FailurePoint.Snapshot, 3, false)]
+    [InlineData(FailurePoint.Restore, 2, false)]
+    [InlineData(FailurePoint.Process, 2, true)]
+    [InlineData(FailurePoint.Snapshot, 3, true)]
+    [InlineData(FailurePoint.Restore, 2, true)]
+    public async Task Window_results_after_failures_equal_a_failure_free_run(FailurePoint point, int parallelism, bool unaligned)
     {
         await using var silo = await TestSilo.StartAsync(
             ("execution.checkpointing.interval", "50ms"),
+            ("execution.checkpointing.unaligned.enabled", unaligned ? "true" : "false"),
             ("restart-strategy.type", "fixed-delay"),
             ("restart-strategy.fixed-delay.attempts", "5"),
             ("restart-strategy.fixed-delay.delay", "20ms"));
-        var sink = Sink($"window-faults-{point}");
+        var sink = Sink($"window-faults-{point}-{unaligned}");
         var injector = new FailureInjector([("gate", parallelism)], seed: parallelism);
         var target = KeyGroupRange.SubtaskFor(KeyGroupAssigner.KeyGroupFor(0, 128), 128, parallelism);
         if (point == FailurePoint.Restore)
@@ -49,7 +53,7 @@ public sealed class EventTimeRecoveryTests(ITestOutputHelper output)
 
         var results = CollectedResults<WindowSum>.Get(sink).Records;
         var expected = Reference();
-        output.WriteLine($"{point} p={parallelism}: windows expected={expected.Length} emitted={results.Count} distinct={results.Distinct().Count()}; failures injected={injector.Injected} observed={status.Restarts}");
+        output.WriteLine($"{point} p={parallelism}{(unaligned ? " unaligned" : string.Empty)}: windows expected={expected.Length} emitted={results.Count} distinct={results.Distinct().Count()}; failures injected={injector.Injected} observed={status.Restarts}");
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(point == FailurePoint.Restore ? 2 : 1, injector.Injected);
         Assert.Equal(injector.Injected, status.Restarts);

@@ -17,16 +17,17 @@ namespace Weir.Hosting.Tests.Recovery;
 /// with nothing lost, duplicated or out of order (exactly-once; at-least-once: nothing lost), and
 /// failures observed = failures injected. With incremental checkpoints (short chains, so that
 /// materializations run too) it also asserts that <c>shared/</c> ends up holding exactly the files
-/// the retained checkpoint names.
+/// the retained checkpoint names. Exactly-once also runs with unaligned checkpoints (full, and
+/// incremental at parallelism 2), whose restores replay the records in flight at the cut.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixture<WarmRuntime>
 {
     private const int Partitions = 8;
     private const long PerPartition = 3_000;
 
-    public static TheoryData<FailurePoint, int, CheckpointingMode, bool> Cases()
+    public static TheoryData<FailurePoint, int, CheckpointingMode, bool, bool> Cases()
     {
-        var data = new TheoryData<FailurePoint, int, CheckpointingMode, bool>();
+        var data = new TheoryData<FailurePoint, int, CheckpointingMode, bool, bool>();
         foreach (var incremental in new[] { false, true })
         {
             foreach (var point in new[] { FailurePoint.Process, FailurePoint.Snapshot, FailurePoint.Restore, FailurePoint.Close })
@@ -35,7 +36,12 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
                 {
                     foreach (var mode in new[] { CheckpointingMode.ExactlyOnce, CheckpointingMode.AtLeastOnce })
                     {
-                        data.Add(point, parallelism, mode, incremental);
+                        data.Add(point, parallelism, mode, incremental, false);
+                    }
+
+                    if (!incremental || parallelism == 2)
+                    {
+                        data.Add(point, parallelism, CheckpointingMode.ExactlyOnce, incremental, true);
                     }
                 }
             }
@@ -46,11 +52,12 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode, bool incremental)
+    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode, bool incremental, bool unaligned)
     {
         (string, string)[] incrementalSettings = incremental
             ? [("execution.checkpointing.incremental", "true"), ("state.changelog.max-delta-chain-length", "2"), ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")]
             : [];
+        (string, string)[] unalignedSettings = unaligned ? [("execution.checkpointing.unaligned.enabled", "true")] : [];
         await using var silo = await TestSilo.StartAsync(
         [
             ("execution.checkpointing.interval", "50ms"),
@@ -59,8 +66,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
             ("restart-strategy.fixed-delay.attempts", "5"),
             ("restart-strategy.fixed-delay.delay", "20ms"),
             .. incrementalSettings,
+            .. unalignedSettings,
         ]);
-        var sink = $"faults-{point}-{parallelism}-{mode}-{(incremental ? "incremental" : "full")}";
+        var kind = (incremental ? "incremental" : "full") + (unaligned ? " unaligned" : string.Empty);
+        var sink = $"faults-{point}-{parallelism}-{mode}-{kind}";
         CollectedResults<SequenceRecord>.Reset(sink);
         var injector = new FailureInjector([(SequenceJob.CountUid, parallelism)], seed: parallelism);
 
@@ -82,7 +91,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
         var job = await silo.Jobs.SubmitAsync(graph);
         var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
         var verdict = SequenceJob.Verify(CollectedResults<SequenceRecord>.Get(sink).Records, Partitions, PerPartition);
-        output.WriteLine($"{point} p={parallelism} {mode} {(incremental ? "incremental" : "full")}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
+        output.WriteLine($"{point} p={parallelism} {mode} {kind}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
 
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(expected, injector.Injected);

@@ -239,5 +239,9 @@ public sealed class InternalTimerServiceTests
         public TimeProvider Clock => TimeProvider.System;
 
         public IDisposable Schedule(TimeSpan delay, Action action) => throw new InvalidOperationException("No processing-time timer was registered.");
+
+        public void YieldToBarriers()
+        {
+        }
     }
 }

@@ -9,7 +9,7 @@ internal sealed record NexmarkSettings
 {
     public const string Usage = """
         usage: nexmark --query <q0|q1|q2|q3|q4|q5|q7|q8> --events <n> --parallelism <p> [--json <file>]
-                       [--checkpoint-interval <duration, e.g. 1s; default off>] [--incremental]
+                       [--checkpoint-interval <duration, e.g. 1s; default off>] [--incremental] [--unaligned]
                        [--output <rows.jsonl>] [--dump-events <events.jsonl>]
                        [--baseline] [--with-baseline] [--compare-off] [--runs <n, default 1>] [--warmup-events <n>]
                        [--partitions <n, default parallelism>] [--event-rate <events per second of event time, default 10000000>]
@@ -33,6 +33,9 @@ internal sealed record NexmarkSettings
     public TimeSpan? CheckpointInterval { get; init; }
 
     public bool Incremental { get; init; }
+
+    /// <summary>Unaligned checkpoints (execution.checkpointing.unaligned.enabled).</summary>
+    public bool Unaligned { get; init; }
 
     public string? OutputPath { get; init; }
 
@@ -62,7 +65,7 @@ internal sealed record NexmarkSettings
 
     private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
 
-    private static readonly string[] Flags = ["--incremental", "--baseline", "--with-baseline", "--compare-off", "--verbose", "--allocations"];
+    private static readonly string[] Flags = ["--incremental", "--unaligned", "--baseline", "--with-baseline", "--compare-off", "--verbose", "--allocations"];
 
     /// <summary>The generator's configuration: the seed and the event rate.</summary>
     public GeneratorConfig Generator => new() { Seed = Seed, EventsPerSecond = EventRate };
@@ -89,6 +92,7 @@ internal sealed record NexmarkSettings
                 Partitions = (int)arguments.Count("--partitions", parallelism, 1, 4096),
                 CheckpointInterval = PositiveDuration(arguments.Text("--checkpoint-interval")),
                 Incremental = arguments.Has("--incremental"),
+                Unaligned = arguments.Has("--unaligned"),
                 BaselineOnly = arguments.Has("--baseline"),
                 WithBaseline = arguments.Has("--with-baseline"),
                 CompareOff = arguments.Has("--compare-off"),
@@ -111,6 +115,11 @@ internal sealed record NexmarkSettings
             if (result.Incremental && result.CheckpointInterval is null)
             {
                 throw new FormatException("--incremental needs --checkpoint-interval.");
+            }
+
+            if (result.Unaligned && result.CheckpointInterval is null)
+            {
+                throw new FormatException("--unaligned needs --checkpoint-interval.");
             }
 
             return result;

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Weir.Checkpointing.Metadata;
+using Weir.Checkpointing.Recovery;
+using Weir.Hosting.Grains;
+using Weir.Serialization;
+using Weir.Storage;
+using Weir.Storage.FileSystem;
+using Weir.Streaming.Api;
+using Weir.Streaming.Elements;
+using Weir.Streaming.Inspection;
+using Weir.Streaming.Sinks;
+using Weir.Streaming.Sources;
+using Xunit.Abstractions;
+
+namespace Weir.Hosting.Tests.Recovery;
+
+/// <summary>
+/// Unaligned checkpoints of a backpressured job (keyed running sums behind a slow step): the
+/// barriers overtake the records queued between the sources and the sums, so a checkpoint's keyed
+/// state alone misses them; with its channel state it holds exactly the records before the cut.
+/// A job restored from it replays those records and ends with the sums over all input; restoring
+/// it at another parallelism is refused.
+/// </summary>
+public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
+{
+    private const int Partitions = 4;
+    private const long PerPartition = 50_000;
+    private const int Keys = 13;
+
+    [Fact]
+    public async Task Keyed_state_plus_the_overtaken_records_equal_the_cut_and_a_restored_job_replays_them()
+    {
+        await using var silo = await TestSilo.StartAsync(
+            ("execution.checkpointing.interval", "100ms"),
+            ("execution.checkpointing.unaligned.enabled", "true"),
+            ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
+        var sink = $"unaligned-{Guid.NewGuid():N}";
+        var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
+
+        // The sums take 20 µs a record, the sources offer ten times that: the channels stay full.
+        var first = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 500_000, spinMicros: 20, sink));
+        var inFlight = 0L;
+        await Eventually.Until(
+            () =>
+            {
+                var latest = CheckpointLocator.FindLatestAsync(store, "unaligned-sums").Result;
+                inFlight = latest is null ? 0 : ChannelStateSize(latest.Metadata);
+                return first.GetStatusAsync().Result.Checkpoints.Completed >= 3 && inFlight > 0;
+            },
+            "three checkpoints, the latest with records in flight",
+            TimeSpan.FromSeconds(60));
+        await first.CancelAsync();
+
+        var checkpoint = await CheckpointLocator.FindLatestAsync(store, "unaligned-sums") ?? throw new InvalidOperationException("No checkpoint was retained.");
+        var offsets = CheckpointReader.ReadOperatorListState<GeneratorSource<(int Key, long Value)>.Split>(checkpoint.Metadata, "numbers", "source-splits");
+        var state = await CheckpointReader.ReadKeyedValueStateAsync<int, (int Key, long Value)>(store, checkpoint.Metadata, "sum", "reduce");
+        var overtaken = await ReadChannelStateAsync(store, checkpoint.Metadata);
+        var bySide = overtaken.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine($"checkpoint {checkpoint.CheckpointId}: {offsets.Sum(s => s.NextIndex)} records before the cut; in flight {bySide.GetValueOrDefault(ChannelStateKind.Input)} at the sums' inputs, {bySide.GetValueOrDefault(ChannelStateKind.Output)} in the sources' writers ({ChannelStateSize(checkpoint.Metadata)} bytes)");
+
+        // The cut: sums of exactly the records each partition emitted before it.
+        var cut = offsets.SelectMany(s => Range(s.Partition, s.NextIndex)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        var stateOnly = state.ToDictionary(kv => kv.Key, kv => kv.Value.Value);
+        var withChannels = new Dictionary<int, long>(stateOnly);
+        foreach (var (_, record) in overtaken)
+        {
+            withChannels[record.Key] = withChannels.GetValueOrDefault(record.Key) + record.Value;
+        }
+
+        Assert.NotEmpty(overtaken);
+        Assert.NotEqual(cut.OrderBy(kv => kv.Key), stateOnly.OrderBy(kv => kv.Key));
+        Assert.Equal(cut.OrderBy(kv => kv.Key), withChannels.OrderBy(kv => kv.Key));
+
+        // In-flight records cannot be redistributed: another parallelism is refused, naming the way out.
+        var path = Path.Combine(silo.CheckpointDirectory, "unaligned-sums", $"chk-{checkpoint.CheckpointId}");
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(SumJob(parallelism: 3, rate: 1_000_000, spinMicros: 0, sink), new JobSubmitOptions(RestorePath: path)));
+        Assert.Contains("unaligned", refused.Message);
+        Assert.Contains("savepoint", refused.Message);
+
+        // At the same parallelism the restored job replays them first and ends with the sums over all input.
+        var second = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 2_000_000, spinMicros: 0, sink), new JobSubmitOptions(RestorePath: path));
+        var status = await second.WaitForTerminationAsync().Within("the restored job finishes", TimeSpan.FromSeconds(60));
+        Assert.Equal(JobState.Finished, status.State);
+        Assert.Equal(checkpoint.CheckpointId, status.RestoredCheckpointId);
+        var finals = CollectedResults<(int Key, long Value)>.Get(sink).Records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Max(r => r.Value));
+        var total = Enumerable.Range(0, Partitions).SelectMany(p => Range(p, PerPartition)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
+    }
+
+    [Fact]
+    public async Task A_job_backpressured_to_its_end_commits_every_record_once()
+    {
+        await using var silo = await TestSilo.StartAsync(("execution.checkpointing.interval", "30ms"), ("execution.checkpointing.unaligned.enabled", "true"));
+        var sink = $"unaligned-end-{Guid.NewGuid():N}";
+
+        // Backpressured until the end: the final checkpoints are taken with the channels full.
+        var job = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 500_000, spinMicros: 10, sink));
+        var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
+
+        var records = CollectedResults<(int Key, long Value)>.Get(sink).Records;
+        var finals = records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Max(r => r.Value));
+        var total = Enumerable.Range(0, Partitions).SelectMany(p => Range(p, PerPartition)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        output.WriteLine($"records in={Partitions * PerPartition} out={records.Count}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
+        Assert.Equal(JobState.Finished, status.State);
+        Assert.Equal(Partitions * PerPartition, records.Count);
+        Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
+    }
+
+    private static long ChannelStateSize(CheckpointMetadata metadata) =>
+        metadata.Operators.SelectMany(o => o.Subtasks).SelectMany(s => s.ChannelState).Sum(c => c.Length);
+
+    /// <summary>Every record of the checkpoint's channel state, decoded with the edge's encoding (all channels here carry the sources' records).</summary>
+    private static async Task<List<(ChannelStateKind Kind, (int Key, long Value) Record)>> ReadChannelStateAsync(ICheckpointStore store, CheckpointMetadata metadata)
+    {
+        var codec = new StreamElementCodec<(int Key, long Value)>();
+        var records = new List<(ChannelStateKind, (int, long))>();
+        foreach (var segment in metadata.Operators.SelectMany(o => o.Subtasks).SelectMany(s => s.ChannelState))
+        {
+            var bytes = await store.ReadAllBytesAsync(segment.Path, segment.Offset, segment.Length);
+            var reader = new DataReader(bytes);
+            while (!reader.End)
+            {
+                var batch = (RecordBatch<(int Key, long Value)>)codec.Decode(ref reader);
+                records.AddRange(batch.Records.Take(batch.Count).Select(r => (segment.Kind, r)));
+            }
+        }
+
+        return records;
+    }
+
+    private static Weir.Streaming.Graph.JobGraph SumJob(int parallelism, double rate, int spinMicros, string sink)
+    {
+        var spin = Stopwatch.Frequency * spinMicros / 1_000_000;
+        var env = StreamExecutionEnvironment.Create(parallelism);
+        env.AddSource(new GeneratorSource<(int Key, long Value)>(Record, Partitions, PerPartition, rate), "numbers")
+            .Uid("numbers")
+            .KeyBy(r => r.Key)
+            .Reduce((a, b) => (a.Key, a.Value + b.Value), "sum")
+            .Uid("sum")
+            .Map(
+                r =>
+                {
+                    var until = Stopwatch.GetTimestamp() + spin;
+                    while (Stopwatch.GetTimestamp() < until)
+                    {
+                    }
+
+                    return r;
+                },
+                "slow")
+            .Uid("slow")
+            .AddSink(new CollectingSink<(int Key, long Value)>(sink))
+            .Uid("collect");
+        return env.Build("unaligned-sums");
+    }
+
+    private static (int Key, long Value) Record(int partition, long index) => ((int)((partition * 7919 + index) % Keys), index % 97);
+
+    private static IEnumerable<(int Key, long Value)> Range(int partition, long count)
+    {
+        for (var i = 0L; i < count; i++)
+        {
+            yield return Record(partition, i);
+        }
+    }
+}
