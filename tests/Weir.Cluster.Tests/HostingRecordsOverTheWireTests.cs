@@ -35,16 +35,21 @@ public sealed class HostingRecordsOverTheWireTests
             "job", 3, "map", 1, CheckpointingMode.ExactlyOnce, 7,
             new Dictionary<string, OperatorRestoreState>
             {
-                ["uid-1"] = new(range, [new KeyGroupState(5, [new StateSegment("shared/a", 0, 10, 0xABCDEF01, SegmentKind.Full)])], new Dictionary<string, IReadOnlyList<byte[]>> { ["offsets"] = [[1, 2, 3]] }),
+                ["uid-1"] = new(range, [new KeyGroupState(5, [new StateSegment("shared/a", 0, 10, 0xABCDEF01, SegmentKind.Full)])], new Dictionary<string, IReadOnlyList<byte[]>> { ["offsets"] = [[1, 2, 3]] })
+                {
+                    ChannelState = [new ChannelStateSegment(ChannelStateKind.Output, 3, "chk-7/uid-1-1-channels-x", 40, 50, 0x12345678)],
+                },
             },
             null,
             TaskOptions.Default)
-        { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true) };
+        { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true), Unaligned = true };
 
         var back = RoundTripArgument(typeof(ISubtaskGrain), nameof(ISubtaskGrain.DeployAsync), deployment);
 
         Assert.Equal(Json(deployment), Json(back));
         Assert.Equal(0xABCDEF01u, back.RestoreState!["uid-1"].KeyGroups[0].Segments[0].Checksum);
+        Assert.True(back.Unaligned);
+        Assert.Equal(new ChannelStateSegment(ChannelStateKind.Output, 3, "chk-7/uid-1-1-channels-x", 40, 50, 0x12345678), Assert.Single(back.RestoreState["uid-1"].ChannelState));
     }
 
     [Fact]
@@ -53,7 +58,10 @@ public sealed class HostingRecordsOverTheWireTests
         var ack = new TaskCheckpointAck(
             new Dictionary<string, SubtaskStateSnapshot>
             {
-                ["uid-1"] = new(2, new KeyedStateHandle(new KeyGroupRange(64, 128), [new KeyGroupState(70, [new StateSegment("chk-4/f", 5, 6, 7, SegmentKind.Delta)])]), [new OperatorListStateHandle("offsets", OperatorStateDistribution.Union, [[9, 9]])]),
+                ["uid-1"] = new(2, new KeyedStateHandle(new KeyGroupRange(64, 128), [new KeyGroupState(70, [new StateSegment("chk-4/f", 5, 6, 7, SegmentKind.Delta)])]), [new OperatorListStateHandle("offsets", OperatorStateDistribution.Union, [[9, 9]])])
+                {
+                    ChannelState = [new ChannelStateSegment(ChannelStateKind.Input, 1, "chk-4/uid-1-2-channels-y", 0, 99, 0xFEEDBEEF)],
+                },
             },
             TimeSpan.FromMilliseconds(3),
             TimeSpan.FromMilliseconds(40));
@@ -62,6 +70,7 @@ public sealed class HostingRecordsOverTheWireTests
 
         Assert.Equal(Json(ack), Json(back));
         Assert.Equal(SegmentKind.Delta, back.OperatorStates["uid-1"].KeyedState!.KeyGroups[0].Segments[0].Kind);
+        Assert.Equal(0xFEEDBEEFu, Assert.Single(back.OperatorStates["uid-1"].ChannelState).Checksum);
     }
 
     [Fact]

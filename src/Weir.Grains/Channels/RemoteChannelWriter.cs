@@ -116,11 +116,7 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
             }
 
             // Sent under the lock, so concurrent writers' elements leave in the order they were counted.
-            var sent = _connection!.TrySend(FrameType.ChannelData, (this, item), static (writer, state) =>
-            {
-                writer.WriteVarUInt64(state.Item1._handle);
-                state.Item1._codec.Write(writer, state.item);
-            });
+            var sent = Send(FrameType.ChannelData, item);
             if (!sent)
             {
                 _fault ??= new SiloUnavailableException($"The connection to silo {Target} carrying channel {Id} closed.");
@@ -152,7 +148,7 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
             }
 
             // Under the lock, like TryWrite: the element leaves after every element written before it.
-            if (!SendPriority(item))
+            if (!Send(FrameType.ChannelPriority, item))
             {
                 _fault ??= new SiloUnavailableException($"The connection to silo {Target} carrying channel {Id} closed.");
                 ThrowIfUnusable();
@@ -190,7 +186,7 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
                 _claimed = true;
                 while (!lost && _heldPriority.TryDequeue(out var held))
                 {
-                    lost = !SendPriority(held);
+                    lost = !Send(FrameType.ChannelPriority, held);
                 }
 
                 if (!lost)
@@ -254,8 +250,9 @@ public sealed class RemoteChannelWriter<T> : IOutboundChannel
         _producerSignal?.Invoke();
     }
 
-    private bool SendPriority(T item) =>
-        _connection!.TrySend(FrameType.ChannelPriority, (this, item), static (writer, state) =>
+    /// <summary>Sends an element in a frame of <paramref name="type"/> (data or priority); false if the connection closed.</summary>
+    private bool Send(FrameType type, T item) =>
+        _connection!.TrySend(type, (this, item), static (writer, state) =>
         {
             writer.WriteVarUInt64(state.Item1._handle);
             state.Item1._codec.Write(writer, state.item);
