@@ -19,7 +19,7 @@ internal static class SequenceJob
     /// <summary>
     /// The job: <paramref name="partitions"/> sequences of <paramref name="perPartition"/> records at
     /// <paramref name="ratePerSubtask"/> records/s per source subtask; if <paramref name="tailReleased"/>
-    /// is given, the last quarter of each sequence trickles until it returns true (<see cref="TailHeldSequenceSource"/>).
+    /// is given, the last quarter of each sequence trickles until it returns true (<see cref="TailHeldSource{T}"/>).
     /// </summary>
     public static JobGraph Build(string name, int parallelism, int partitions, long perPartition, double ratePerSubtask, FailureInjector injector, string sink, Func<bool>? tailReleased = null)
     {
@@ -27,7 +27,7 @@ internal static class SequenceJob
         GeneratorSource<SequenceRecord> Generator() => new((p, i) => new SequenceRecord(p, i, 0), partitions, perPartition, ratePerSubtask);
         var source = tailReleased is null
             ? env.AddSource(Generator(), "sequences")
-            : env.AddSource(new TailHeldSequenceSource(Generator, perPartition, tailReleased), "sequences");
+            : env.AddSource(new TailHeldSource<SequenceRecord>(Generator, perPartition, tailReleased), "sequences");
         source
             .Uid("sequences")
             .KeyBy(r => r.Partition)
