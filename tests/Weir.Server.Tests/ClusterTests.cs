@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Weir.Checkpointing.Metadata;
 using Xunit.Abstractions;
 
 namespace Weir.Server.Tests;
@@ -10,6 +11,7 @@ namespace Weir.Server.Tests;
 /// out of order. The killed silo, started again, rejoins and takes activations of the next run.
 /// And a job restored from another job's checkpoint in another directory, whose job master's or
 /// coordinator's silo is killed before the job's first checkpoint: it restarts from that checkpoint.
+/// And the first case with unaligned checkpoints, whose barriers overtake records between silos.
 /// </summary>
 public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -20,8 +22,6 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Killing_a_silo_mid_run_restarts_the_job_on_the_others_exactly_once_and_a_restarted_silo_takes_new_activations()
     {
-        const string Deployed = "Job exactly-once-check attempt 0 deployed";
-        const string LeaseHeld = "Checkpoint coordinator of job exactly-once-check holds its lease";
         var ports = LoopbackPorts.Free(6);
         var silos = new ServerProcess[3];
         for (var i = 0; i < 3; i++)
@@ -33,20 +33,8 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         string[] job = ["--job", "exactly-once-check", "--Weir:execution.checkpointing.interval=200ms"];
         var submit = Start(["submit", .. gateways, .. job, "--parallelism", "6", "--run-for", "15s"]);
 
-        // Kill a silo that runs subtasks of the job once a checkpoint completed: one without the job master and the
-        // checkpoint coordinator if there is one (their failover is the next test's), else any. Placement hashes the
-        // 18 subtasks over the ring, so which silos run some differs from run to run.
-        await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(Deployed, StringComparison.Ordinal)), "the job master's deployment line", Timeout);
-        await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(LeaseHeld, StringComparison.Ordinal)), "the checkpoint coordinator's lease line", Timeout);
-        await Eventually.Until(() => CompletedCheckpoints().Length > 0, "a completed checkpoint", Timeout);
-        var runningSubtasks = Enumerable.Range(0, 3).Where(i => silos[i].Output.Contains("deployed on this silo", StringComparison.Ordinal)).ToArray();
-        var victim = runningSubtasks
-            .OrderBy(i => silos[i].Output.Contains(Deployed, StringComparison.Ordinal) || silos[i].Output.Contains(LeaseHeld, StringComparison.Ordinal))
-            .First();
-        silos[victim].KillHard();
-        Assert.Equal(137, await silos[victim].WaitForExitAsync(TimeSpan.FromSeconds(10)));
-        var killedAt = CompletedCheckpoints();
-        output.WriteLine($"killed silo {victim + 1} of 3 (pid {silos[victim].Id}; silos running subtasks: {string.Join(", ", runningSubtasks.Select(i => i + 1))}) with {killedAt.Length} checkpoint(s) completed");
+        // Placement hashes the 18 subtasks over the ring, so which silos run some differs from run to run.
+        var victim = await KillASiloRunningSubtasksAsync(silos);
 
         var exit = await submit.WaitForExitAsync(Timeout);
         output.WriteLine(submit.Output);
@@ -121,6 +109,34 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(Count(restored, "records") > Count(origin, "records"), $"the restart did not start from the origin's checkpoint: {restored} against {origin}");
     }
 
+    [Fact]
+    public async Task With_unaligned_checkpoints_across_silos_killing_a_silo_restarts_the_job_exactly_once()
+    {
+        var ports = LoopbackPorts.Free(6);
+        var silos = new ServerProcess[3];
+        for (var i = 0; i < 3; i++)
+        {
+            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
+        }
+
+        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
+        var submit = Start(["submit", .. gateways, "--job", "exactly-once-check", "--parallelism", "4", "--Weir:execution.checkpointing.interval=200ms", "--Weir:execution.checkpointing.unaligned.enabled=true", "--run-for", "10s"]);
+        await KillASiloRunningSubtasksAsync(silos);
+
+        var exit = await submit.WaitForExitAsync(Timeout);
+        output.WriteLine(submit.Output);
+        var verdict = Verdict(submit.Output);
+        var inFlight = CompletedCheckpoints()
+            .Select(d => MetadataSerializer.Deserialize(File.ReadAllBytes(Path.Combine(d, "_metadata")), d))
+            .Select(m => m.Operators.SelectMany(o => o.Subtasks).SelectMany(t => t.ChannelState).Sum(c => c.Length))
+            .ToArray();
+        output.WriteLine($"{verdict}; channel state of the checkpoints left: {string.Join(", ", inFlight)} bytes");
+        Assert.Equal(0, exit);
+        AssertExactlyOnce(verdict);
+        Assert.True(Count(verdict, "restarts") >= 1, $"the job did not restart after its silo died: {verdict}");
+        Assert.True(inFlight.Any(bytes => bytes > 0), "no checkpoint left holds records in flight: the barriers overtook nothing");
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     // IAsyncLifetime, not IAsyncDisposable: xUnit 2 disposes test classes only through these, and a
@@ -136,6 +152,27 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>
+    /// Once a checkpoint of exactly-once-check completed, kills (-9) a silo that runs subtasks of the job: one without
+    /// its job master and checkpoint coordinator if there is one (their failover is another test's), else any.
+    /// </summary>
+    private async Task<int> KillASiloRunningSubtasksAsync(ServerProcess[] silos)
+    {
+        const string Deployed = "Job exactly-once-check attempt 0 deployed";
+        const string LeaseHeld = "Checkpoint coordinator of job exactly-once-check holds its lease";
+        await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(Deployed, StringComparison.Ordinal)), "the job master's deployment line", Timeout);
+        await Eventually.Until(() => silos.Any(silo => silo.Output.Contains(LeaseHeld, StringComparison.Ordinal)), "the checkpoint coordinator's lease line", Timeout);
+        await Eventually.Until(() => CompletedCheckpoints().Length > 0, "a completed checkpoint", Timeout);
+        var runningSubtasks = Enumerable.Range(0, silos.Length).Where(i => silos[i].Output.Contains("deployed on this silo", StringComparison.Ordinal)).ToArray();
+        var victim = runningSubtasks
+            .OrderBy(i => silos[i].Output.Contains(Deployed, StringComparison.Ordinal) || silos[i].Output.Contains(LeaseHeld, StringComparison.Ordinal))
+            .First();
+        silos[victim].KillHard();
+        Assert.Equal(137, await silos[victim].WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        output.WriteLine($"killed silo {victim + 1} of {silos.Length} (pid {silos[victim].Id}; silos running subtasks: {string.Join(", ", runningSubtasks.Select(i => i + 1))}) with {CompletedCheckpoints().Length} checkpoint(s) completed");
+        return victim;
     }
 
     private static void AssertExactlyOnce(string verdict) =>
