@@ -22,14 +22,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Killing_a_silo_mid_run_restarts_the_job_on_the_others_exactly_once_and_a_restarted_silo_takes_new_activations()
     {
-        var ports = LoopbackPorts.Free(6);
-        var silos = new ServerProcess[3];
-        for (var i = 0; i < 3; i++)
-        {
-            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
-        }
-
-        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
+        var (silos, ports, gateways) = await StartThreeSilosAsync();
         string[] job = ["--job", "exactly-once-check", "--Weir:execution.checkpointing.interval=200ms"];
         var submit = Start(["submit", .. gateways, .. job, "--parallelism", "6", "--run-for", "15s"]);
 
@@ -64,14 +57,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [InlineData("checkpoint coordinator", "Checkpoint coordinator of job restored holds its lease")]
     public async Task A_job_restored_from_a_checkpoint_in_another_directory_continues_from_it_when_a_silo_dies_before_its_own_first_checkpoint(string grain, string line)
     {
-        var ports = LoopbackPorts.Free(6);
-        var silos = new ServerProcess[3];
-        for (var i = 0; i < 3; i++)
-        {
-            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
-        }
-
-        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
+        var (silos, _, gateways) = await StartThreeSilosAsync();
         string[] job = ["--job", "exactly-once-check", "--parallelism", "4"];
 
         // The origin: another job, unthrottled, checkpointing into another directory, stopped with a final checkpoint there.
@@ -112,14 +98,7 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task With_unaligned_checkpoints_across_silos_killing_a_silo_restarts_the_job_exactly_once()
     {
-        var ports = LoopbackPorts.Free(6);
-        var silos = new ServerProcess[3];
-        for (var i = 0; i < 3; i++)
-        {
-            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
-        }
-
-        string[] gateways = ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"];
+        var (silos, _, gateways) = await StartThreeSilosAsync();
         var submit = Start(["submit", .. gateways, "--job", "exactly-once-check", "--parallelism", "4", "--Weir:execution.checkpointing.interval=200ms", "--Weir:execution.checkpointing.unaligned.enabled=true", "--run-for", "10s"]);
         await KillASiloRunningSubtasksAsync(silos);
 
@@ -191,6 +170,19 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
 
     private static string[] CompletedCheckpoints(string job) =>
         Directory.Exists(job) ? Directory.GetDirectories(job, "chk-*").Where(d => File.Exists(Path.Combine(d, "_metadata"))).ToArray() : [];
+
+    /// <summary>Three silos on free loopback ports (silo i on ports[2i], its gateway on ports[2i + 1]), and the submit command's gateway options.</summary>
+    private async Task<(ServerProcess[] Silos, int[] Ports, string[] Gateways)> StartThreeSilosAsync()
+    {
+        var ports = LoopbackPorts.Free(6);
+        var silos = new ServerProcess[3];
+        for (var i = 0; i < 3; i++)
+        {
+            silos[i] = await StartSiloAsync(ports[2 * i], ports[(2 * i) + 1]);
+        }
+
+        return (silos, ports, ["--gateway", $"127.0.0.1:{ports[1]}", "--gateway", $"127.0.0.1:{ports[3]}", "--gateway", $"127.0.0.1:{ports[5]}"]);
+    }
 
     private async Task<ServerProcess> StartSiloAsync(int siloPort, int gatewayPort)
     {
