@@ -114,6 +114,13 @@ public sealed partial class ClusterTests(ITestOutputHelper output) : IAsyncLifet
         AssertExactlyOnce(verdict);
         Assert.True(Count(verdict, "restarts") >= 1, $"the job did not restart after its silo died: {verdict}");
         Assert.True(inFlight.Any(bytes => bytes > 0), "no checkpoint left holds records in flight: the barriers overtook nothing");
+
+        // `checkpoints inspect` shows them per subtask.
+        var unaligned = CompletedCheckpoints()[Array.FindIndex(inFlight, bytes => bytes > 0)];
+        var (inspectExit, inspect) = await RunAsync(["checkpoints", "inspect", unaligned]);
+        output.WriteLine(inspect);
+        Assert.Equal(0, inspectExit);
+        Assert.Matches(@"in flight: \d+ input channels? \(", inspect);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -87,11 +87,28 @@ internal static class CheckpointsCommand
                 var listStates = subtask.OperatorState.Count == 0 ? "none" : string.Join(", ", subtask.OperatorState.Select(s => $"{s.Name} ({s.Items.Count} items, {Bytes(s.StateSize)})"));
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"    subtask {subtask.SubtaskIndex}: key groups {keyed?.Range.ToString() ?? "-"} ({keyed?.KeyGroups.Count ?? 0} with state), keyed {Bytes(keyed?.StateSize ?? 0)}, files: {exclusive} exclusive, {shared} shared; operator state: {listStates}"));
+                    $"    subtask {subtask.SubtaskIndex}: key groups {keyed?.Range.ToString() ?? "-"} ({keyed?.KeyGroups.Count ?? 0} with state), keyed {Bytes(keyed?.StateSize ?? 0)}, files: {exclusive} exclusive, {shared} shared; operator state: {listStates}{InFlight(subtask.ChannelState)}"));
             }
         }
 
         return 0;
+    }
+
+    /// <summary>An unaligned checkpoint's records in flight, per side: "; in flight: 2 input channels (1.2 MB), 1 output channel (3 KB)".</summary>
+    private static string InFlight(IReadOnlyList<ChannelStateSegment> channels)
+    {
+        if (channels.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        static string Side(IEnumerable<ChannelStateSegment> segments, string side)
+        {
+            var list = segments.ToArray();
+            return string.Create(CultureInfo.InvariantCulture, $"{list.Length} {side} channel{(list.Length == 1 ? string.Empty : "s")} ({Bytes(list.Sum(c => c.Length))})");
+        }
+
+        return $"; in flight: {Side(channels.Where(c => c.Kind == ChannelStateKind.Input), "input")}, {Side(channels.Where(c => c.Kind == ChannelStateKind.Output), "output")}";
     }
 
     private static async Task<List<StoredFile>> FilesAsync(ICheckpointStore store, string directory)
