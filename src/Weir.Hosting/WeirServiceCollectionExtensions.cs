@@ -43,8 +43,9 @@ public static class WeirServiceCollectionExtensions
         return services.AddWeirSilo(configureSilo).AddGrains(typeof(JobMasterGrain).Assembly);
     }
 
-    /// <summary>Flink keys that parse but that this build does not implement stop start-up rather than being ignored.</summary>
-    private static void RejectUnsupported(WeirOptions options)
+    /// <summary>Flink keys that parse but that this build does not implement (or settings that do not go together) stop start-up, or a job's start, rather than being ignored.</summary>
+    /// <exception cref="WeirConfigurationException">Names each key, its value and what is allowed.</exception>
+    internal static void RejectUnsupported(WeirOptions options)
     {
         var failures = new List<string>();
         if (options.Checkpointing.UnalignedEnabled && options.Checkpointing.Mode != CheckpointingMode.ExactlyOnce)

@@ -140,6 +140,9 @@ internal sealed partial class JobMasterGrain(
         ThrowIfRunning();
 
         _job = await jobs.GetAsync(JobId);
+
+        // A job's own options (JobSubmitOptions.Options, a cluster client's --Weir: settings) meet the silo's checks too.
+        Microsoft.Extensions.DependencyInjection.WeirServiceCollectionExtensions.RejectUnsupported(Options);
         _restarts = 0;
         _failureCause = null;
         _restoredCheckpointId = null;

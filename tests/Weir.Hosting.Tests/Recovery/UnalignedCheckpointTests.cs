@@ -106,6 +106,17 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
     }
 
+    [Fact]
+    public async Task A_job_asking_for_unaligned_checkpoints_with_at_least_once_is_refused_naming_both_keys()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        var options = silo.Options.With([("execution.checkpointing.unaligned.enabled", "true"), ("execution.checkpointing.mode", "AT_LEAST_ONCE")]);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(SumJob(parallelism: 1, rate: 1_000, spinMicros: 0, $"refused-{Guid.NewGuid():N}"), new JobSubmitOptions(Options: options)));
+
+        Assert.Contains("execution.checkpointing.unaligned.enabled = 'true' is not valid with execution.checkpointing.mode = 'AT_LEAST_ONCE'", error.Message);
+    }
+
     private static long ChannelStateSize(CheckpointMetadata metadata) =>
         metadata.Operators.SelectMany(o => o.Subtasks).SelectMany(s => s.ChannelState).Sum(c => c.Length);
 
