@@ -65,6 +65,7 @@ public sealed class StreamTask : ITaskServices
     private SubtaskCheckpointer? _checkpointer;
     private readonly Queue<(int Channel, RecordBatch Batch)> _replay = new();
     private InputChannelRecorder? _recording;
+    private IStreamElementCodec[]? _inputCodecs;
     private long _lastUnaligned = long.MinValue;
     private bool _yielding;
     private long _lastFlush;
@@ -491,7 +492,7 @@ public sealed class StreamTask : ITaskServices
             }
 
             _lastUnaligned = id;
-            _recording = new InputChannelRecorder(id, _inputs.Select(CodecOf).ToArray(), _gate!.IsFinished);
+            _recording = new InputChannelRecorder(id, InputCodecs, _gate!.IsFinished);
             _checkpointer!.Checkpoint(new CheckpointBarrier(id, barrier.Timestamp, barrier.Kind, unaligned: true), sendBarrier: true, awaitInputState: true);
         }
 
@@ -513,8 +514,9 @@ public sealed class StreamTask : ITaskServices
         }
     }
 
-    private IStreamElementCodec CodecOf(InputBinding input) =>
-        input.Codec ?? throw new InvalidOperationException($"Task {Name} has an input channel without a codec: unaligned checkpoints need each input's encoding (InputBinding.Codec).");
+    /// <summary>Each input channel's encoding, for its channel state.</summary>
+    private IStreamElementCodec[] InputCodecs => _inputCodecs ??= [.. _inputs.Select(input =>
+        input.Codec ?? throw new InvalidOperationException($"Task {Name} has an input channel without a codec: unaligned checkpoints need each input's encoding (InputBinding.Codec)."))];
 
     /// <summary>
     /// Restored from an unaligned checkpoint: queues the input records it kept (processed before
@@ -542,13 +544,13 @@ public sealed class StreamTask : ITaskServices
             return;
         }
 
-        foreach (var input in await ChannelStateFile.ReadAsync(_restoreStore, segments, Checkpointing.Metadata.ChannelStateKind.Input, _inputs.Select(CodecOf).ToArray(), cancellationToken))
+        foreach (var input in await ChannelStateFile.ReadAsync(_restoreStore, segments, ChannelStateKind.Input, InputCodecs, cancellationToken))
         {
             _replay.Enqueue(input);
         }
 
         var writers = _writers.SelectMany(w => Enumerable.Range(0, w.ChannelCount).Select(channel => (Writer: w, Channel: channel))).ToArray();
-        foreach (var (channel, batch) in await ChannelStateFile.ReadAsync(_restoreStore, segments, Checkpointing.Metadata.ChannelStateKind.Output, [.. writers.Select(w => w.Writer.Codec)], cancellationToken))
+        foreach (var (channel, batch) in await ChannelStateFile.ReadAsync(_restoreStore, segments, ChannelStateKind.Output, [.. writers.Select(w => w.Writer.Codec)], cancellationToken))
         {
             writers[channel].Writer.Resend(writers[channel].Channel, batch);
         }
