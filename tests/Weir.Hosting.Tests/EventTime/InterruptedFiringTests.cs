@@ -37,7 +37,7 @@ public sealed class InterruptedFiringTests(ITestOutputHelper output)
         var name = $"firing-{Guid.NewGuid():N}";
 
         // 100 µs a timer: the firing takes some two seconds.
-        var first = await silo.Jobs.SubmitAsync(TimerJob(name, spinMicros: 100));
+        var first = await silo.Jobs.SubmitAsync(TimerJob(name, spinMicros: 100, released: () => FiredKeys.GetValueOrDefault(name)?.Count == Timers));
         (long CheckpointId, int Fired) between = default;
         await Eventually.Until(
             () => (between = Snapshots.GetValueOrDefault(name)?.FirstOrDefault(s => s.Fired is > 0 and < Timers) ?? default).CheckpointId > 0,
@@ -49,7 +49,7 @@ public sealed class InterruptedFiringTests(ITestOutputHelper output)
         output.WriteLine($"checkpoint {between.CheckpointId} was taken with {between.Fired} of {Timers} timers fired; snapshots: {string.Join(", ", Snapshots[name].Select(s => $"{s.CheckpointId}@{s.Fired}"))}");
 
         var restored = $"{name}-restored";
-        var second = await silo.Jobs.SubmitAsync(TimerJob(restored, spinMicros: 0), new JobSubmitOptions(RestorePath: Path.Combine(silo.CheckpointDirectory, "timers", $"chk-{between.CheckpointId}")));
+        var second = await silo.Jobs.SubmitAsync(TimerJob(restored, spinMicros: 0, released: () => true), new JobSubmitOptions(RestorePath: Path.Combine(silo.CheckpointDirectory, "timers", $"chk-{between.CheckpointId}")));
         var final = await second.WaitForTerminationAsync().Within("the restored job finishes", TimeSpan.FromSeconds(60));
 
         var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
@@ -64,16 +64,23 @@ public sealed class InterruptedFiringTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, Timers), committed.Order());
     }
 
-    /// <summary>Key i at event time 1 registers a timer at 2; the end of input's watermark fires every timer at once.</summary>
-    private static JobGraph TimerJob(string name, int spinMicros)
+    /// <summary>
+    /// Key i at event time 1 registers a timer at 2. Then come records of no key (-1) at time 100, whose watermark
+    /// fires every timer at once; they trickle (<see cref="Recovery.TailHeldSource{T}"/>) until <paramref name="released"/>,
+    /// so the source still runs, and checkpoints are still triggered, while the firing goes on.
+    /// </summary>
+    private static JobGraph TimerJob(string name, int spinMicros, Func<bool> released)
     {
+        const long Records = Timers + (Timers / 3) + 1;
         var env = StreamExecutionEnvironment.Create(1);
+        env.AutoWatermarkInterval = TimeSpan.FromMilliseconds(20);
+        GeneratorSource<(int Key, long Time)> Generator() => new((_, i) => i < Timers ? ((int)i, 1L) : (-1, 100L), 1, Records, 1_000_000);
         env.AddSource(
-                new GeneratorSource<int>((_, i) => (int)i, 1, Timers, 1_000_000),
+                new Recovery.TailHeldSource<(int Key, long Time)>(Generator, Records, released),
                 "keys",
-                WatermarkStrategy<int>.ForMonotonousTimestamps().WithTimestampAssigner(_ => 1))
+                WatermarkStrategy<(int Key, long Time)>.ForMonotonousTimestamps().WithTimestampAssigner(e => e.Time))
             .Uid("keys")
-            .KeyBy(k => k)
+            .KeyBy(e => e.Key)
             .Process(new SlowTimers(name, spinMicros), "timers")
             .Uid("timers")
             .AddSink(new CollectingSink<int>(name))
@@ -81,9 +88,15 @@ public sealed class InterruptedFiringTests(ITestOutputHelper output)
         return env.Build("timers");
     }
 
-    private sealed class SlowTimers(string name, int spinMicros) : KeyedProcessFunction<int, int, int>
+    private sealed class SlowTimers(string name, int spinMicros) : KeyedProcessFunction<int, (int Key, long Time), int>
     {
-        public override void ProcessElement(int value, Context context, ICollector<int> output) => context.TimerService.RegisterEventTimeTimer(2);
+        public override void ProcessElement((int Key, long Time) value, Context context, ICollector<int> output)
+        {
+            if (value.Key >= 0)
+            {
+                context.TimerService.RegisterEventTimeTimer(value.Time + 1);
+            }
+        }
 
         public override void OnTimer(long timestamp, Context context, ICollector<int> output)
         {
