@@ -202,18 +202,7 @@ public sealed class RemoteChannelTests
         }
 
         writer.Complete();
-        var received = new List<TestElement>();
-        await Eventually.Until(
-            () =>
-            {
-                while (reader.Channel.TryRead(out var element))
-                {
-                    received.Add(element);
-                }
-
-                return reader.Channel.IsDrained;
-            },
-            "the rest of the elements and the end");
+        var received = await ReadToTheEndAsync(reader, "the rest of the elements and the end");
         Assert.Equal(Enumerable.Range(4, 4).Select(i => new Batch(i, [i])), received, ElementComparer.Instance);
         Assert.Null(writer.Fault);
         Assert.Null(reader.Fault);
@@ -240,18 +229,7 @@ public sealed class RemoteChannelTests
             overtakenCounts.Add(buffered.Length);
             return element;
         });
-        var received = new List<TestElement>();
-        await Eventually.Until(
-            () =>
-            {
-                while (reader.Channel.TryRead(out var element))
-                {
-                    received.Add(element);
-                }
-
-                return reader.Channel.IsDrained;
-            },
-            "the held priority elements and the end");
+        var received = await ReadToTheEndAsync(reader, "the held priority elements and the end");
         Assert.Equal([new Marker(1), new Marker(2)], received);
         Assert.Equal([0, 0], overtakenCounts);
         Assert.Null(writer.Fault);
@@ -323,20 +301,8 @@ public sealed class RemoteChannelTests
     public async Task AProducerThatWritesBeyondItsCreditIsCutOff()
     {
         await using var cluster = await TestCluster.StartAsync(1);
-        var consumerSilo = cluster.Silos[0];
-        var id = new RemoteChannelId("greedy");
-        var reader = consumerSilo.Runtime.Channels.OpenReader(id, Codec, capacity: 2);
-        await using var raw = await RawConnection.ConnectAsync(consumerSilo.Address.Endpoint);
-        var impostor = new SiloAddress(new IPEndPoint(IPAddress.Loopback, 9), 1);
-        Assert.True((await raw.HandshakeAsync(cluster.ClusterId, ConnectionRole.Silo, impostor)).Accepted);
-
-        await raw.SendAsync(RawConnection.Frame(FrameType.ChannelOpen, w =>
-        {
-            w.WriteVarUInt64(5);
-            w.WriteString(id.Value);
-        }));
-        var (type, _) = await raw.ReadFrameAsync();
-        Assert.Equal(FrameType.ChannelCredit, type);
+        var reader = cluster.Silos[0].Runtime.Channels.OpenReader(new RemoteChannelId("greedy"), Codec, capacity: 2);
+        await using var raw = await ProduceByHandAsync(cluster, new RemoteChannelId("greedy"));
         for (var i = 0; i < 3; i++)
         {
             await raw.SendAsync(RawConnection.Frame(FrameType.ChannelData, w =>
@@ -355,20 +321,8 @@ public sealed class RemoteChannelTests
     public async Task PriorityElementsNeedNoCreditAndWhatFollowsTheEndIsDropped()
     {
         await using var cluster = await TestCluster.StartAsync(1);
-        var consumerSilo = cluster.Silos[0];
-        var id = new RemoteChannelId("priority-raw");
-        var reader = consumerSilo.Runtime.Channels.OpenReader(id, Codec, capacity: 2);
-        await using var raw = await RawConnection.ConnectAsync(consumerSilo.Address.Endpoint);
-        var impostor = new SiloAddress(new IPEndPoint(IPAddress.Loopback, 9), 1);
-        Assert.True((await raw.HandshakeAsync(cluster.ClusterId, ConnectionRole.Silo, impostor)).Accepted);
-
-        await raw.SendAsync(RawConnection.Frame(FrameType.ChannelOpen, w =>
-        {
-            w.WriteVarUInt64(5);
-            w.WriteString(id.Value);
-        }));
-        var (type, _) = await raw.ReadFrameAsync();
-        Assert.Equal(FrameType.ChannelCredit, type);
+        var reader = cluster.Silos[0].Runtime.Channels.OpenReader(new RemoteChannelId("priority-raw"), Codec, capacity: 2);
+        await using var raw = await ProduceByHandAsync(cluster, new RemoteChannelId("priority-raw"));
 
         // Two elements use the whole credit; the priority element beyond it is no violation.
         // After the end, a priority element is dropped like data; the Pong proves all were handled.
@@ -391,7 +345,7 @@ public sealed class RemoteChannelTests
         frames.AddRange(RawConnection.Frame(FrameType.Ping, w => w.WriteVarUInt64(42)));
         await raw.SendAsync(frames.ToArray());
 
-        (type, _) = await raw.ReadFrameAsync();
+        var (type, _) = await raw.ReadFrameAsync();
         Assert.Equal(FrameType.Pong, type);
         var received = new List<TestElement>();
         while (reader.Channel.TryRead(out var element))
@@ -405,6 +359,31 @@ public sealed class RemoteChannelTests
     }
 
     [Fact]
+    public async Task AProducerThatFloodsPriorityElementsIsCutOff()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var reader = cluster.Silos[0].Runtime.Channels.OpenReader(new RemoteChannelId("flood"), Codec, capacity: 2);
+        await using var raw = await ProduceByHandAsync(cluster, new RemoteChannelId("flood"));
+
+        // Priority elements take no credit, so the consumer bounds how many it holds unread.
+        var frames = new List<byte>();
+        for (var i = 0; i <= RemoteChannelReader<TestElement>.MaxPriorityBuffered; i++)
+        {
+            frames.AddRange(RawConnection.Frame(FrameType.ChannelPriority, w =>
+            {
+                w.WriteVarUInt64(5);
+                Codec.Write(w, new Marker(i));
+            }));
+        }
+
+        await raw.SendAsync(frames.ToArray());
+
+        Assert.True(await raw.IsClosedByPeerAsync());
+        await cluster.Logs.WaitForLineAsync("the violation to be logged", $"the producer of channel flood sent more than {RemoteChannelReader<TestElement>.MaxPriorityBuffered} priority elements the consumer had not read");
+        Assert.Equal(RemoteChannelReader<TestElement>.MaxPriorityBuffered, reader.Channel.Count);
+    }
+
+    [Fact]
     public async Task AChannelToItsOwnSiloAndOverlongIdsAreRefused()
     {
         await using var cluster = await TestCluster.StartAsync(1);
@@ -413,6 +392,43 @@ public sealed class RemoteChannelTests
         var self = Assert.Throws<ArgumentException>(() => silo.Runtime.Channels.OpenWriter<TestElement>(new RemoteChannelId("x"), silo.Address, Codec));
         Assert.Contains("use a local OrderedChannel", self.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new RemoteChannelId(new string('a', RemoteChannelId.MaxLength + 1)));
+    }
+
+    /// <summary>Reads <paramref name="reader"/>'s channel until it is drained (its end came and everything was read).</summary>
+    private static async Task<List<TestElement>> ReadToTheEndAsync(RemoteChannelReader<TestElement> reader, string what)
+    {
+        var received = new List<TestElement>();
+        await Eventually.Until(
+            () =>
+            {
+                while (reader.Channel.TryRead(out var element))
+                {
+                    received.Add(element);
+                }
+
+                return reader.Channel.IsDrained;
+            },
+            what);
+        return received;
+    }
+
+    /// <summary>
+    /// A hand-made producer of channel <paramref name="id"/>, whose consuming end is open on the first silo:
+    /// a raw connection of an impostor silo that opened the channel as handle 5 and got its credit.
+    /// </summary>
+    private static async Task<RawConnection> ProduceByHandAsync(TestCluster cluster, RemoteChannelId id)
+    {
+        var raw = await RawConnection.ConnectAsync(cluster.Silos[0].Address.Endpoint);
+        var impostor = new SiloAddress(new IPEndPoint(IPAddress.Loopback, 9), 1);
+        Assert.True((await raw.HandshakeAsync(cluster.ClusterId, ConnectionRole.Silo, impostor)).Accepted);
+        await raw.SendAsync(RawConnection.Frame(FrameType.ChannelOpen, w =>
+        {
+            w.WriteVarUInt64(5);
+            w.WriteString(id.Value);
+        }));
+        var (type, _) = await raw.ReadFrameAsync();
+        Assert.Equal(FrameType.ChannelCredit, type);
+        return raw;
     }
 
     private sealed class ElementComparer : IEqualityComparer<TestElement>

@@ -376,7 +376,7 @@ internal sealed partial class JobMasterGrain(
             checkpoint?.CheckpointId,
             checkpoint is null ? null : RestoreStateOf(checkpoint.Metadata, vertex, index),
             restoreLocation,
-            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled && Options.Checkpointing.Mode == CheckpointingMode.ExactlyOnce }));
+            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled }));
 
         await RecordAsync(running: true);
         var placement = Place();

@@ -100,14 +100,7 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
     public IStreamElementCodec Codec => _codec ??= new StreamElementCodec<T>();
 
     /// <inheritdoc />
-    public void BroadcastPriority(StreamElement element, Action<int, StreamElement[]> overtaken)
-    {
-        Flush();
-        for (var channel = 0; channel < _senders.Length; channel++)
-        {
-            overtaken(channel, _senders[channel].SendPriority(element));
-        }
-    }
+    public StreamElement[] SendPriority(int channel, StreamElement element) => _senders[channel].SendPriority(element);
 
     public bool HasPending
     {
@@ -192,11 +185,19 @@ internal interface IRecordWriter
     IStreamElementCodec Codec { get; }
 
     /// <summary>
-    /// Flushes partial batches, then sends a priority element on every channel, ahead of what waits
-    /// to be sent; <paramref name="overtaken"/> gets, per channel, the elements it overtook in the writer.
+    /// Sends a priority element on <paramref name="channel"/>, ahead of what waits to be sent there
+    /// (flush partial batches first); returns the elements it overtook in the writer.
     /// </summary>
-    void BroadcastPriority(StreamElement element, Action<int, StreamElement[]> overtaken);
+    StreamElement[] SendPriority(int channel, StreamElement element);
 
     /// <summary>Queues <paramref name="element"/> on <paramref name="channel"/> ahead of anything the task emits (restored channel state).</summary>
     void Resend(int channel, StreamElement element);
+}
+
+/// <summary>A task's output channels, one numbering for all its writers.</summary>
+internal static class RecordWriters
+{
+    /// <summary>Every output channel of a task, over its writers in order: how output channel state numbers them.</summary>
+    public static (IRecordWriter Writer, int Channel)[] Channels(this IEnumerable<IRecordWriter> writers) =>
+        [.. writers.SelectMany(writer => Enumerable.Range(0, writer.ChannelCount).Select(channel => (writer, channel)))];
 }

@@ -549,10 +549,10 @@ public sealed class StreamTask : ITaskServices
             _replay.Enqueue(input);
         }
 
-        var writers = _writers.SelectMany(w => Enumerable.Range(0, w.ChannelCount).Select(channel => (Writer: w, Channel: channel))).ToArray();
-        foreach (var (channel, batch) in await ChannelStateFile.ReadAsync(_restoreStore, segments, ChannelStateKind.Output, [.. writers.Select(w => w.Writer.Codec)], cancellationToken))
+        var outputs = _writers.Channels();
+        foreach (var (channel, batch) in await ChannelStateFile.ReadAsync(_restoreStore, segments, ChannelStateKind.Output, [.. outputs.Select(o => o.Writer.Codec)], cancellationToken))
         {
-            writers[channel].Writer.Resend(writers[channel].Channel, batch);
+            outputs[channel].Writer.Resend(outputs[channel].Channel, batch);
         }
     }
 

@@ -40,6 +40,7 @@ internal sealed class SubtaskCheckpointer(
     private readonly Dictionary<long, PendingSnapshot> _pending = [];
     private readonly Dictionary<StreamOperator, KeyedStateChangelog> _changelogs = CreateChangelogs(deployment, chain, host, store);
     private readonly Lock _handOver = new();
+    private (IRecordWriter Writer, int Channel)[]? _outputChannels;
     private IStreamElementCodec[]? _outputCodecs;
     private bool _disposed;
 
@@ -63,12 +64,16 @@ internal sealed class SubtaskCheckpointer(
         ChannelStateBuffer? output = null;
         if (sendBarrier && barrier.Unaligned)
         {
-            output = new ChannelStateBuffer(ChannelStateKind.Output, _outputCodecs ??= [.. writers.SelectMany(w => Enumerable.Repeat(w.Codec, w.ChannelCount))]);
-            var first = 0;
+            var channels = _outputChannels ??= writers.Channels();
+            output = new ChannelStateBuffer(ChannelStateKind.Output, _outputCodecs ??= [.. channels.Select(c => c.Writer.Codec)]);
             foreach (var writer in writers)
             {
-                writer.BroadcastPriority(barrier, (channel, overtaken) => output.AddRange(first + channel, overtaken));
-                first += writer.ChannelCount;
+                writer.Flush();
+            }
+
+            for (var i = 0; i < channels.Length; i++)
+            {
+                output.AddRange(i, channels[i].Writer.SendPriority(channels[i].Channel, barrier));
             }
         }
         else if (sendBarrier)

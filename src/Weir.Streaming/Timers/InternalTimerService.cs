@@ -65,35 +65,30 @@ internal sealed class InternalTimerService<TKey> : ITimerService
     public void AdvanceWatermark(long watermark)
     {
         CurrentWatermark = watermark;
-        var fired = 0;
-        while (_event.TryFireNext(watermark, out var timestamp))
-        {
-            _onTimer(timestamp, TimeDomain.EventTime);
-            _event.Fired();
-            if (++fired % TimersBetweenYields == 0)
-            {
-                _services.YieldToBarriers();
-            }
-        }
+        FireUpTo(_event, watermark, TimeDomain.EventTime);
     }
 
     private void OnWakeup()
     {
         _wakeup = null;
         _wakeupAt = long.MaxValue;
-        var now = CurrentProcessingTime;
+        FireUpTo(_processing, CurrentProcessingTime, TimeDomain.ProcessingTime);
+        ScheduleWakeup();
+    }
+
+    /// <summary>Fires <paramref name="domain"/>'s timers due by <paramref name="time"/>, letting the task take waiting barriers every <see cref="TimersBetweenYields"/>.</summary>
+    private void FireUpTo(Domain domain, long time, TimeDomain kind)
+    {
         var fired = 0;
-        while (_processing.TryFireNext(now, out var timestamp))
+        while (domain.TryFireNext(time, out var timestamp))
         {
-            _onTimer(timestamp, TimeDomain.ProcessingTime);
-            _processing.Fired();
+            _onTimer(timestamp, kind);
+            domain.Fired();
             if (++fired % TimersBetweenYields == 0)
             {
                 _services.YieldToBarriers();
             }
         }
-
-        ScheduleWakeup();
     }
 
     private void ScheduleWakeup()

@@ -186,11 +186,7 @@ public sealed class ChannelStateMetadataTests
     public void Validate_refuses_a_job_that_runs_an_operator_with_channel_state_at_another_parallelism()
     {
         var metadata = WithChannelState();
-        var job = new Dictionary<string, OperatorDescriptor>
-        {
-            ["map"] = new("map", "Map", 4, 128),
-            ["sink"] = new("sink", "Sink", 4, 128),
-        };
+        var job = Job(mapParallelism: 4, sinkParallelism: 4);
 
         var error = Assert.Throws<CheckpointMismatchException>(() => StateAssignment.Validate(metadata, MetadataPath, job));
 
@@ -205,17 +201,20 @@ public sealed class ChannelStateMetadataTests
     public void Validate_accepts_channel_state_at_the_same_parallelism_and_a_rescale_of_an_operator_without_it()
     {
         var metadata = WithChannelState();
-        var job = new Dictionary<string, OperatorDescriptor>
-        {
-            ["map"] = new("map", "Map", 2, 128),
-            ["sink"] = new("sink", "Sink", 5, 128),
-        };
+        var job = Job(mapParallelism: 2, sinkParallelism: 5);
 
         StateAssignment.Validate(metadata, MetadataPath, job);
 
         var rescaledSink = StateAssignment.Assign(metadata.Operators.Single(o => o.OperatorUid == "sink"), 5, 128, 4);
         Assert.Empty(rescaledSink.ChannelState);
     }
+
+    /// <summary>The job's operators "map" and "sink" at the given parallelisms, max parallelism 128.</summary>
+    private static Dictionary<string, OperatorDescriptor> Job(int mapParallelism, int sinkParallelism) => new()
+    {
+        ["map"] = new("map", "Map", mapParallelism, 128),
+        ["sink"] = new("sink", "Sink", sinkParallelism, 128),
+    };
 
     /// <summary>
     /// Operator "map" (the head of its chain, parallelism 2) with channel state on both subtasks, and

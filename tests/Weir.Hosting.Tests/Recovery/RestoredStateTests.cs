@@ -1,7 +1,6 @@
 using Weir.Checkpointing.Metadata;
 using Weir.Checkpointing.Recovery;
 using Weir.Hosting.Grains;
-using Weir.Streaming.Api;
 using Weir.Streaming.Inspection;
 using Weir.Streaming.Sinks;
 using Weir.Streaming.Sources;
@@ -17,9 +16,7 @@ namespace Weir.Hosting.Tests.Recovery;
 /// </summary>
 public sealed class RestoredStateTests(ITestOutputHelper output)
 {
-    private const int Partitions = 6;
-    private const long PerPartition = 4_000;
-    private const int Keys = 11;
+    private static readonly SumJob Sums = new("sums", Partitions: 6, PerPartition: 4_000, Keys: 11);
 
     [Fact]
     public async Task Checkpointed_keyed_sums_equal_the_cut_and_a_restored_job_continues_from_them()
@@ -27,7 +24,7 @@ public sealed class RestoredStateTests(ITestOutputHelper output)
         await using var silo = await TestSilo.StartAsync(("execution.checkpointing.interval", "50ms"), ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
         var sink = $"sums-{Guid.NewGuid():N}";
 
-        var first = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: Partitions * PerPartition / 2 / 8.0, sink));
+        var first = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: Sums.Partitions * Sums.PerPartition / 2 / 8.0, sink));
         await Eventually.Until(() => first.GetStatusAsync().Result.Checkpoints.Completed >= 4, "four checkpoints", TimeSpan.FromSeconds(30));
         await first.CancelAsync();
 
@@ -37,43 +34,19 @@ public sealed class RestoredStateTests(ITestOutputHelper output)
         var sums = await CheckpointReader.ReadKeyedValueStateAsync<int, (int Key, long Value)>(store, checkpoint.Metadata, "sum", "reduce");
 
         // The reference: the sums of exactly the records each partition emitted before the cut.
-        var cut = offsets.SelectMany(s => Range(s.Partition, s.NextIndex)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        var cut = Sums.SumsOf(offsets.Select(s => (s.Partition, s.NextIndex)));
         output.WriteLine($"checkpoint {checkpoint.CheckpointId}: {offsets.Sum(s => s.NextIndex)} records before the cut, {sums.Count} keys in state");
-        Assert.Equal(Partitions, offsets.Count);
+        Assert.Equal(Sums.Partitions, offsets.Count);
         Assert.Equal(cut.OrderBy(kv => kv.Key), sums.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Value)).OrderBy(kv => kv.Key));
-        Assert.InRange(offsets.Sum(s => s.NextIndex), 1, (Partitions * PerPartition) - 1);
+        Assert.InRange(offsets.Sum(s => s.NextIndex), 1, (Sums.Partitions * Sums.PerPartition) - 1);
 
         var second = await silo.Jobs.SubmitAsync(
-            SumJob(parallelism: 3, rate: Partitions * PerPartition, sink),
+            Sums.Build(parallelism: 3, rate: Sums.Partitions * Sums.PerPartition, sink),
             new JobSubmitOptions(RestorePath: Path.Combine(silo.CheckpointDirectory, "sums", $"chk-{checkpoint.CheckpointId}")));
         var status = await second.WaitForTerminationAsync().Within("the restored job finishes", TimeSpan.FromSeconds(60));
         Assert.Equal(JobState.Finished, status.State);
 
-        var finals = CollectedResults<(int Key, long Value)>.Get(sink).Records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Max(r => r.Value));
-        var total = Enumerable.Range(0, Partitions).SelectMany(p => Range(p, PerPartition)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
-        Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
-    }
-
-    private static Weir.Streaming.Graph.JobGraph SumJob(int parallelism, double rate, string sink)
-    {
-        var env = StreamExecutionEnvironment.Create(parallelism);
-        env.AddSource(new GeneratorSource<(int Key, long Value)>(Record, Partitions, PerPartition, rate), "numbers")
-            .Uid("numbers")
-            .KeyBy(r => r.Key)
-            .Reduce((a, b) => (a.Key, a.Value + b.Value), "sum")
-            .Uid("sum")
-            .AddSink(new CollectingSink<(int Key, long Value)>(sink))
-            .Uid("collect");
-        return env.Build("sums");
-    }
-
-    private static (int Key, long Value) Record(int partition, long index) => ((int)((partition * 7919 + index) % Keys), index % 97);
-
-    private static IEnumerable<(int Key, long Value)> Range(int partition, long count)
-    {
-        for (var i = 0L; i < count; i++)
-        {
-            yield return Record(partition, i);
-        }
+        var finals = SumJob.Finals(CollectedResults<(int Key, long Value)>.Get(sink).Records);
+        Assert.Equal(Sums.Totals().OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
     }
 }

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using Weir.Checkpointing.Metadata;
 using Weir.Checkpointing.Recovery;
 using Weir.Hosting.Grains;
 using Weir.Serialization;
 using Weir.Storage;
 using Weir.Storage.FileSystem;
-using Weir.Streaming.Api;
 using Weir.Streaming.Elements;
 using Weir.Streaming.Inspection;
 using Weir.Streaming.Sinks;
@@ -23,9 +21,7 @@ namespace Weir.Hosting.Tests.Recovery;
 /// </summary>
 public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
 {
-    private const int Partitions = 4;
-    private const long PerPartition = 50_000;
-    private const int Keys = 13;
+    private static readonly SumJob Sums = new("unaligned-sums", Partitions: 4, PerPartition: 50_000, Keys: 13);
 
     [Fact]
     public async Task Keyed_state_plus_the_overtaken_records_equal_the_cut_and_a_restored_job_replays_them()
@@ -38,7 +34,7 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
 
         // The sums take 20 µs a record, the sources offer ten times that: the channels stay full.
-        var first = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 500_000, spinMicros: 20, sink));
+        var first = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: 500_000, sink, spinMicros: 20));
         var inFlight = 0L;
         await Eventually.Until(
             () =>
@@ -59,7 +55,7 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         output.WriteLine($"checkpoint {checkpoint.CheckpointId}: {offsets.Sum(s => s.NextIndex)} records before the cut; in flight {bySide.GetValueOrDefault(ChannelStateKind.Input)} at the sums' inputs, {bySide.GetValueOrDefault(ChannelStateKind.Output)} in the sources' writers ({ChannelStateSize(checkpoint.Metadata)} bytes)");
 
         // The cut: sums of exactly the records each partition emitted before it.
-        var cut = offsets.SelectMany(s => Range(s.Partition, s.NextIndex)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        var cut = Sums.SumsOf(offsets.Select(s => (s.Partition, s.NextIndex)));
         var stateOnly = state.ToDictionary(kv => kv.Key, kv => kv.Value.Value);
         var withChannels = new Dictionary<int, long>(stateOnly);
         foreach (var (_, record) in overtaken)
@@ -73,18 +69,17 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
 
         // In-flight records cannot be redistributed: another parallelism is refused, naming the way out.
         var path = Path.Combine(silo.CheckpointDirectory, "unaligned-sums", $"chk-{checkpoint.CheckpointId}");
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(SumJob(parallelism: 3, rate: 1_000_000, spinMicros: 0, sink), new JobSubmitOptions(RestorePath: path)));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(Sums.Build(parallelism: 3, rate: 1_000_000, sink), new JobSubmitOptions(RestorePath: path)));
         Assert.Contains("unaligned", refused.Message);
         Assert.Contains("savepoint", refused.Message);
 
         // At the same parallelism the restored job replays them first and ends with the sums over all input.
-        var second = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 2_000_000, spinMicros: 0, sink), new JobSubmitOptions(RestorePath: path));
+        var second = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: 2_000_000, sink), new JobSubmitOptions(RestorePath: path));
         var status = await second.WaitForTerminationAsync().Within("the restored job finishes", TimeSpan.FromSeconds(60));
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(checkpoint.CheckpointId, status.RestoredCheckpointId);
-        var finals = CollectedResults<(int Key, long Value)>.Get(sink).Records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Max(r => r.Value));
-        var total = Enumerable.Range(0, Partitions).SelectMany(p => Range(p, PerPartition)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
-        Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
+        var finals = SumJob.Finals(CollectedResults<(int Key, long Value)>.Get(sink).Records);
+        Assert.Equal(Sums.Totals().OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
     }
 
     [Fact]
@@ -94,15 +89,15 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         var sink = $"unaligned-end-{Guid.NewGuid():N}";
 
         // Backpressured until the end: the final checkpoints are taken with the channels full.
-        var job = await silo.Jobs.SubmitAsync(SumJob(parallelism: 2, rate: 500_000, spinMicros: 10, sink));
+        var job = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: 500_000, sink, spinMicros: 10));
         var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
 
         var records = CollectedResults<(int Key, long Value)>.Get(sink).Records;
-        var finals = records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Max(r => r.Value));
-        var total = Enumerable.Range(0, Partitions).SelectMany(p => Range(p, PerPartition)).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
-        output.WriteLine($"records in={Partitions * PerPartition} out={records.Count}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
+        var finals = SumJob.Finals(records);
+        var total = Sums.Totals();
+        output.WriteLine($"records in={Sums.Partitions * Sums.PerPartition} out={records.Count}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
         Assert.Equal(JobState.Finished, status.State);
-        Assert.Equal(Partitions * PerPartition, records.Count);
+        Assert.Equal(Sums.Partitions * Sums.PerPartition, records.Count);
         Assert.Equal(total.OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
     }
 
@@ -112,7 +107,7 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         await using var silo = await TestSilo.StartAsync();
         var options = silo.Options.With([("execution.checkpointing.unaligned.enabled", "true"), ("execution.checkpointing.mode", "AT_LEAST_ONCE")]);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(SumJob(parallelism: 1, rate: 1_000, spinMicros: 0, $"refused-{Guid.NewGuid():N}"), new JobSubmitOptions(Options: options)));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => silo.Jobs.SubmitAsync(Sums.Build(parallelism: 1, rate: 1_000, $"refused-{Guid.NewGuid():N}"), new JobSubmitOptions(Options: options)));
 
         Assert.Contains("execution.checkpointing.unaligned.enabled = 'true' is not valid with execution.checkpointing.mode = 'AT_LEAST_ONCE'", error.Message);
     }
@@ -137,41 +132,5 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         }
 
         return records;
-    }
-
-    private static Weir.Streaming.Graph.JobGraph SumJob(int parallelism, double rate, int spinMicros, string sink)
-    {
-        var spin = Stopwatch.Frequency * spinMicros / 1_000_000;
-        var env = StreamExecutionEnvironment.Create(parallelism);
-        env.AddSource(new GeneratorSource<(int Key, long Value)>(Record, Partitions, PerPartition, rate), "numbers")
-            .Uid("numbers")
-            .KeyBy(r => r.Key)
-            .Reduce((a, b) => (a.Key, a.Value + b.Value), "sum")
-            .Uid("sum")
-            .Map(
-                r =>
-                {
-                    var until = Stopwatch.GetTimestamp() + spin;
-                    while (Stopwatch.GetTimestamp() < until)
-                    {
-                    }
-
-                    return r;
-                },
-                "slow")
-            .Uid("slow")
-            .AddSink(new CollectingSink<(int Key, long Value)>(sink))
-            .Uid("collect");
-        return env.Build("unaligned-sums");
-    }
-
-    private static (int Key, long Value) Record(int partition, long index) => ((int)((partition * 7919 + index) % Keys), index % 97);
-
-    private static IEnumerable<(int Key, long Value)> Range(int partition, long count)
-    {
-        for (var i = 0L; i < count; i++)
-        {
-            yield return Record(partition, i);
-        }
     }
 }
