@@ -35,7 +35,7 @@ public static class WeirServiceCollectionExtensions
         RejectUnsupported(options);
         services.AddSingleton(options);
         services.TryAddSingleton<JobRegistry>();
-        services.TryAddSingleton(sp => new ChannelRegistry(sp.GetService<Weir.Grains.Channels.IRemoteChannelFactory>()));
+        services.TryAddSingleton(sp => new ChannelRegistry(sp.GetService<Weir.Grains.Channels.IRemoteChannelFactory>(), clock: sp.GetService<TimeProvider>()));
         services.TryAddSingleton<ICheckpointStoreFactory, CheckpointStoreFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICheckpointStoreProvider, BlobCheckpointStoreProvider>(
             provider => new BlobCheckpointStoreProvider(provider.GetRequiredService<WeirOptions>().AzureStorage, provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())));
@@ -51,11 +51,6 @@ public static class WeirServiceCollectionExtensions
         if (options.Checkpointing.UnalignedEnabled && options.Checkpointing.Mode != CheckpointingMode.ExactlyOnce)
         {
             failures.Add("Weir:execution.checkpointing.unaligned.enabled = 'true' is not valid with execution.checkpointing.mode = 'AT_LEAST_ONCE': unaligned checkpoints are exactly-once only (AT_LEAST_ONCE never blocks a channel, so it has nothing to overtake). Allowed: false, or mode EXACTLY_ONCE.");
-        }
-
-        if (options.Checkpointing.AlignedCheckpointTimeout > TimeSpan.Zero)
-        {
-            failures.Add($"Weir:execution.checkpointing.aligned-checkpoint-timeout = '{FlinkDuration.Format(options.Checkpointing.AlignedCheckpointTimeout)}' is not valid: starting aligned and switching to unaligned after a timeout is not implemented; with execution.checkpointing.unaligned.enabled = true checkpoints are unaligned from the start. Allowed: 0.");
         }
 
         if (failures.Count > 0)

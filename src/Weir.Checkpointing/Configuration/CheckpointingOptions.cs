@@ -67,8 +67,10 @@ public sealed class CheckpointingOptions
     public bool UnalignedEnabled { get; init; }
 
     /// <summary>
-    /// How long an aligned checkpoint may wait for barriers before switching to unaligned
-    /// (<c>execution.checkpointing.aligned-checkpoint-timeout</c>); 0, the default, never switches.
+    /// With unaligned checkpoints, how long after a checkpoint is triggered its barriers may wait
+    /// behind records before they overtake them (<c>execution.checkpointing.aligned-checkpoint-timeout</c>):
+    /// checkpoints start aligned and turn unaligned where a barrier waited longer. 0, the default:
+    /// unaligned from the start. Without unaligned checkpoints it has no effect (as in Flink).
     /// </summary>
     public TimeSpan AlignedCheckpointTimeout { get; init; } = TimeSpan.Zero;
 

@@ -26,10 +26,11 @@ public interface IRemoteChannelFactory
     /// <see cref="OrderedChannel{T}"/> of <paramref name="capacity"/> elements that the remote
     /// producer feeds. Opening an id twice returns the same reader. <paramref name="overtaking"/>,
     /// if given, is the reader's <see cref="RemoteChannelReader{T}.Overtaking"/> from the start,
-    /// before any producer can bind.
+    /// before any producer can bind; <paramref name="promotion"/>, if given, promotes the elements
+    /// buffered here (see <see cref="IPromotion{T}"/>; only the first open of an id sets it).
     /// </summary>
     /// <exception cref="InvalidOperationException">The id is open with another element type.</exception>
-    RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null);
+    RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null, IPromotion<T>? promotion = null);
 
     /// <summary>Closes the consuming end of <paramref name="id"/>: its producer's writer faults; elements still buffered are dropped. False if it was not open.</summary>
     bool CloseReader(RemoteChannelId id);

@@ -16,7 +16,10 @@ namespace Weir.Grains.Channels;
 ///
 /// A priority item (<see cref="WritePriority"/>: an unaligned checkpoint's barrier) overtakes the
 /// ordinary items queued, needs no credit and returns none: it is read before them, after the
-/// priority items written before it, and learns which items it overtook.
+/// priority items written before it, and learns which items it overtook. With an
+/// <see cref="IPromotion{T}"/>, an ordinary item it names turns into such a priority item when it is
+/// due and the consumer reads: it leaves its place (returning its credit) and overtakes the items
+/// before it.
 /// </summary>
 /// <typeparam name="T">The item type; batches travel by reference.</typeparam>
 public sealed class OrderedChannel<T>
@@ -24,17 +27,20 @@ public sealed class OrderedChannel<T>
     private readonly object _lock = new();
     private readonly Queue<T> _items;
     private readonly Queue<T> _priority = new();
+    private readonly IPromotion<T>? _promotion;
+    private readonly List<T> _promotable = []; // ordinary items queued that may be promoted, oldest first
     private Action? _consumerSignal;
     private Action? _producerSignal;
     private bool _producerWaiting;
     private bool _completed;
 
-    /// <summary>Creates a channel holding at most <paramref name="capacity"/> items.</summary>
-    public OrderedChannel(int capacity)
+    /// <summary>Creates a channel holding at most <paramref name="capacity"/> items, whose items <paramref name="promotion"/> may promote.</summary>
+    public OrderedChannel(int capacity, IPromotion<T>? promotion = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
         _items = new Queue<T>(capacity);
+        _promotion = promotion;
     }
 
     /// <summary>The most items the channel holds; the producer's initial credit.</summary>
@@ -129,6 +135,10 @@ public sealed class OrderedChannel<T>
 
             wasEmpty = _items.Count == 0 && _priority.Count == 0;
             _items.Enqueue(item);
+            if (_promotion?.MayPromote(item) == true)
+            {
+                _promotable.Add(item);
+            }
         }
 
         if (wasEmpty)
@@ -167,45 +177,51 @@ public sealed class OrderedChannel<T>
         }
     }
 
-    /// <summary>Reads the oldest priority item, else the oldest item (returning its credit to the producer).</summary>
+    /// <summary>Reads the oldest priority item (after promoting the items due), else the oldest item (returning its credit to the producer).</summary>
     public bool TryRead([MaybeNullWhen(false)] out T item)
     {
+        bool read;
         bool signalProducer;
+        int credits;
         lock (_lock)
         {
-            if (_priority.TryDequeue(out item))
+            credits = PromoteDue();
+            read = _priority.TryDequeue(out item);
+            if (!read && _items.TryDequeue(out item))
             {
-                return true;
+                read = true;
+                credits++;
+                if (_promotable.Count > 0 && EqualityComparer<T>.Default.Equals(_promotable[0], item))
+                {
+                    _promotable.RemoveAt(0);
+                }
             }
 
-            if (!_items.TryDequeue(out item))
-            {
-                return false;
-            }
-
-            signalProducer = _producerWaiting;
-            _producerWaiting = false;
+            signalProducer = ProducerToSignal(credits);
         }
 
-        if (signalProducer)
-        {
-            _producerSignal?.Invoke();
-        }
-
-        ItemRead?.Invoke();
-        return true;
+        Returned(credits, signalProducer);
+        return read;
     }
 
-    /// <summary>Reads the oldest priority item, if there is one; never an ordinary item.</summary>
+    /// <summary>Reads the oldest priority item (after promoting the items due), if there is one; never an ordinary item.</summary>
     public bool TryReadPriority([MaybeNullWhen(false)] out T item)
     {
+        bool read;
+        bool signalProducer;
+        int credits;
         lock (_lock)
         {
-            return _priority.TryDequeue(out item);
+            credits = PromoteDue();
+            read = _priority.TryDequeue(out item);
+            signalProducer = ProducerToSignal(credits);
         }
+
+        Returned(credits, signalProducer);
+        return read;
     }
 
-    /// <summary>Looks at the item <see cref="TryRead"/> would read, without reading it.</summary>
+    /// <summary>Looks at the item <see cref="TryRead"/> would read, without reading it (nor promoting any).</summary>
     public bool TryPeek([MaybeNullWhen(false)] out T item)
     {
         lock (_lock)
@@ -228,5 +244,76 @@ public sealed class OrderedChannel<T>
         }
 
         _consumerSignal?.Invoke();
+    }
+
+    /// <summary>Under the lock: whether a producer waiting for credit is to hear that <paramref name="credits"/> ordinary items left the queue.</summary>
+    private bool ProducerToSignal(int credits)
+    {
+        if (credits == 0 || !_producerWaiting)
+        {
+            return false;
+        }
+
+        _producerWaiting = false;
+        return true;
+    }
+
+    /// <summary>Outside the lock: tells the waiting producer, and the credit return, that <paramref name="credits"/> ordinary items left the queue.</summary>
+    private void Returned(int credits, bool signalProducer)
+    {
+        if (signalProducer)
+        {
+            _producerSignal?.Invoke();
+        }
+
+        for (var i = 0; i < credits; i++)
+        {
+            ItemRead?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: moves each due promotable item out of the ordinary queue, as the priority item
+    /// it becomes over the items before it. Returns how many left the queue (each returns a credit).
+    /// </summary>
+    private int PromoteDue()
+    {
+        if (_promotable.Count == 0)
+        {
+            return 0;
+        }
+
+        var promoted = 0;
+        for (var i = 0; i < _promotable.Count;)
+        {
+            var candidate = _promotable[i];
+            if (!_promotion!.IsDue(candidate))
+            {
+                i++;
+                continue;
+            }
+
+            _promotable.RemoveAt(i);
+            var queued = _items.ToArray();
+            var at = Array.FindIndex(queued, item => EqualityComparer<T>.Default.Equals(item, candidate));
+            if (at < 0)
+            {
+                continue;
+            }
+
+            _items.Clear();
+            for (var j = 0; j < queued.Length; j++)
+            {
+                if (j != at)
+                {
+                    _items.Enqueue(queued[j]);
+                }
+            }
+
+            _priority.Enqueue(_promotion.Promote(candidate, queued[..at]));
+            promoted++;
+        }
+
+        return promoted;
     }
 }

@@ -29,7 +29,9 @@ internal interface IInboundChannel
 /// in flight never exceed the capacity. A producer that writes beyond its credit breaks the
 /// protocol and its connection is closed. A priority element needs no credit: it is written with
 /// <see cref="OrderedChannel{T}.WritePriority"/>, overtaking the elements buffered here (those the
-/// producer sent before it), and <see cref="Overtaking"/> makes it from what it overtook.
+/// producer sent before it), and <see cref="Overtaking"/> makes it from what it overtook. An
+/// element the channel promotes (<see cref="IPromotion{T}"/>: a barrier past its alignment timeout)
+/// returns its credit as it leaves its place.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class RemoteChannelReader<T> : IInboundChannel
@@ -47,11 +49,11 @@ public sealed class RemoteChannelReader<T> : IInboundChannel
     private Exception? _fault;
     private Action? _faultSignal;
 
-    internal RemoteChannelReader(RemoteChannelId id, ISerializer<T> codec, int capacity)
+    internal RemoteChannelReader(RemoteChannelId id, ISerializer<T> codec, int capacity, IPromotion<T>? promotion = null)
     {
         Id = id;
         _codec = codec;
-        Channel = new OrderedChannel<T>(capacity) { ItemRead = OnItemRead };
+        Channel = new OrderedChannel<T>(capacity, promotion) { ItemRead = OnItemRead };
         _creditBatch = Math.Max(1, capacity / 4);
     }
 

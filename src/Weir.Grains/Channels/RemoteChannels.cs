@@ -52,13 +52,13 @@ internal sealed class RemoteChannels(Func<SiloAddress> localSilo, Func<SiloAddre
         return writer;
     }
 
-    public RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null)
+    public RemoteChannelReader<T> OpenReader<T>(RemoteChannelId id, ISerializer<T> codec, int capacity, Func<T, T[], T>? overtaking = null, IPromotion<T>? promotion = null)
     {
         ArgumentNullException.ThrowIfNull(codec);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
 
         // Set before the reader is visible, so no producer can bind (and send a priority element) first.
-        var reader = _readers.GetOrAdd(id, _ => new RemoteChannelReader<T>(id, codec, capacity) { Overtaking = overtaking }) as RemoteChannelReader<T>
+        var reader = _readers.GetOrAdd(id, _ => new RemoteChannelReader<T>(id, codec, capacity, promotion) { Overtaking = overtaking }) as RemoteChannelReader<T>
             ?? throw new InvalidOperationException($"Channel {id} is open here with another element type than {typeof(T).Name}.");
         if (overtaking is not null)
         {

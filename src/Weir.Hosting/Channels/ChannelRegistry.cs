@@ -20,15 +20,17 @@ public readonly record struct ChannelKey(string JobId, int Attempt, int EdgeId, 
 /// one <see cref="OrderedChannel{T}"/>, looked up by key whichever deploys first; when one end is
 /// on another silo, the channel is a cross-silo channel with the same contract (FIFO, credit,
 /// elements in band), its elements encoded with the edge's codec. A new attempt uses new keys,
-/// so nothing from a failed attempt reaches the next one.
+/// so nothing from a failed attempt reaches the next one. In either, an aligned barrier that waits
+/// past its alignment timeout overtakes the elements before it (<see cref="BarrierPromotion"/>).
 /// </summary>
-public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int capacity = ChannelRegistry.DefaultCapacity)
+public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int capacity = ChannelRegistry.DefaultCapacity, TimeProvider? clock = null)
 {
     /// <summary>Batches a channel holds before its producer runs out of credit.</summary>
     public const int DefaultCapacity = 8;
 
     private readonly ConcurrentDictionary<ChannelKey, OrderedChannel<StreamElement>> _channels = new();
     private readonly ConcurrentDictionary<ChannelKey, byte> _remoteReaders = new();
+    private readonly BarrierPromotion _promotion = new(clock ?? TimeProvider.System);
 
     /// <summary>Channels currently registered (local ones and the receiving ends of remote ones).</summary>
     public int Count => _channels.Count + _remoteReaders.Count;
@@ -42,7 +44,7 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
     /// <summary>The reading end of a channel whose producer runs on another silo.</summary>
     public IInputChannel RemoteInput(ChannelKey key, IStreamElementCodec codec)
     {
-        var reader = Remote.OpenReader(key.RemoteId, new CodecSerializer(codec), capacity, CheckpointBarrier.Overtaking);
+        var reader = Remote.OpenReader(key.RemoteId, new CodecSerializer(codec), capacity, CheckpointBarrier.Overtaking, _promotion);
         _remoteReaders[key] = 0;
         return new InputAdapter(reader.Channel, reader);
     }
@@ -69,7 +71,7 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
     private IRemoteChannelFactory Remote => remote
         ?? throw new InvalidOperationException("This silo has no cross-silo channels: it is not part of a cluster.");
 
-    private OrderedChannel<StreamElement> GetOrCreate(ChannelKey key) => _channels.GetOrAdd(key, _ => new OrderedChannel<StreamElement>(capacity));
+    private OrderedChannel<StreamElement> GetOrCreate(ChannelKey key) => _channels.GetOrAdd(key, _ => new OrderedChannel<StreamElement>(capacity, _promotion));
 
     /// <summary>A channel's elements as a serializer, for the cross-silo transport.</summary>
     private sealed class CodecSerializer(IStreamElementCodec codec) : ISerializer<StreamElement>
@@ -109,6 +111,24 @@ public sealed class ChannelRegistry(IRemoteChannelFactory? remote = null, int ca
         // Overtakes on the consumer's silo, where the channel's elements are queued (see RemoteInput).
         public void WritePriority(StreamElement element) => writer.WritePriority(element);
     }
+}
+
+/// <summary>
+/// Flink's <c>aligned-checkpoint-timeout</c> in a channel: an aligned barrier with a timeout that is
+/// still queued, behind records, once the timeout has passed since its checkpoint was triggered
+/// becomes an unaligned barrier ahead of them, carrying them as the records it overtook. The
+/// consumer's next read finds it; a task aligning the checkpoint then switches to unaligned.
+/// </summary>
+public sealed class BarrierPromotion(TimeProvider clock) : IPromotion<StreamElement>
+{
+    /// <inheritdoc />
+    public bool MayPromote(StreamElement item) => item is CheckpointBarrier { AlignmentTimeout: not null };
+
+    /// <inheritdoc />
+    public bool IsDue(StreamElement item) => ((CheckpointBarrier)item).IsAlignmentTimedOut(clock.GetUtcNow());
+
+    /// <inheritdoc />
+    public StreamElement Promote(StreamElement item, StreamElement[] overtaken) => ((CheckpointBarrier)item).AsUnaligned(overtaken);
 }
 
 /// <summary>A channel that can fail on its own (its other end was on a silo that is gone).</summary>

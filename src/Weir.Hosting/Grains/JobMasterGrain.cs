@@ -376,7 +376,7 @@ internal sealed partial class JobMasterGrain(
             checkpoint?.CheckpointId,
             checkpoint is null ? null : RestoreStateOf(checkpoint.Metadata, vertex, index),
             restoreLocation,
-            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled }));
+            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled, AlignedCheckpointTimeout = Options.Checkpointing.AlignedCheckpointTimeout }));
 
         await RecordAsync(running: true);
         var placement = Place();

@@ -10,7 +10,9 @@ namespace Weir.Streaming.Barriers;
 /// aligning m; a cancel marker for n aborts n; an older barrier is ignored.</item>
 /// </list>
 /// A finished channel (end of input) counts as having delivered every barrier. Barriers of a
-/// checkpoint that was already triggered or aborted are ignored and never block.
+/// checkpoint that was already triggered or aborted are ignored and never block. A checkpoint
+/// that times out its alignment leaves the aligner (<see cref="SwitchToUnaligned"/>): the task
+/// takes it unaligned.
 /// </summary>
 public sealed class BarrierAligner : IBarrierHandler
 {
@@ -94,6 +96,40 @@ public sealed class BarrierAligner : IBarrierHandler
         }
 
         return _aligning is null ? BarrierDecision.None : new BarrierDecision(null, TryCompleteAlignment());
+    }
+
+    /// <inheritdoc />
+    public BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered)
+    {
+        delivered = [];
+        if (checkpointId <= _latestHandled)
+        {
+            return BarrierDecision.None;
+        }
+
+        long? aborted = null;
+        if (_aligning is { } current)
+        {
+            if (current < checkpointId)
+            {
+                aborted = current;
+            }
+            else if (current == checkpointId)
+            {
+                delivered = [.. Enumerable.Range(0, _blocked.Length).Where(channel => _blocked[channel])];
+            }
+            else
+            {
+                // A newer checkpoint is being aligned: this one is stale here.
+                return BarrierDecision.None;
+            }
+
+            UnblockAll();
+            _aligning = null;
+        }
+
+        _latestHandled = checkpointId;
+        return new BarrierDecision(aborted, null);
     }
 
     private BarrierDecision AbortUpTo(long checkpointId)

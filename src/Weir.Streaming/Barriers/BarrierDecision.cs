@@ -47,4 +47,13 @@ public interface IBarrierHandler
 
     /// <summary>The task aborts <paramref name="checkpointId"/> itself (e.g. coordinator told it): stop aligning for it.</summary>
     BarrierDecision OnAbortFromCoordinator(long checkpointId);
+
+    /// <summary>
+    /// An unaligned barrier of <paramref name="checkpointId"/> arrived (an aligned barrier promoted past
+    /// its alignment timeout, or one an upstream task sent after switching): the task takes it
+    /// unaligned. Stops aligning it, or aborts an older alignment (returned); barriers of it and older
+    /// ones are ignored from now on. <paramref name="delivered"/>: the channels that had delivered its
+    /// aligned barrier, which owe it nothing more.
+    /// </summary>
+    BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered);
 }

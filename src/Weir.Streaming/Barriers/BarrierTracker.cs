@@ -68,6 +68,11 @@ public sealed class BarrierTracker : IBarrierHandler
         _pending.Remove(checkpointId) ? BarrierDecision.Abort(checkpointId) : BarrierDecision.None;
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Always: unaligned checkpoints are exactly-once only (start-up refuses them with AT_LEAST_ONCE).</exception>
+    public BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered) =>
+        throw new InvalidOperationException($"An unaligned barrier of checkpoint {checkpointId} reached an AT_LEAST_ONCE task: unaligned checkpoints are exactly-once only.");
+
+    /// <inheritdoc />
     public BarrierDecision OnEndOfInput(int channel)
     {
         if (_finished[channel])

@@ -72,9 +72,12 @@ public sealed class RecordBatch<T> : RecordBatch
 /// <summary>
 /// Checkpoint barrier n: everything before it on a channel belongs to checkpoint n, everything after to n+1.
 /// An unaligned barrier (<see cref="Unaligned"/>) travels as a priority element, ahead of the records
-/// queued in its channel; those it overtook are in <see cref="Overtaken"/> where it is read.
+/// queued in its channel; those it overtook are in <see cref="Overtaken"/> where it is read. An aligned
+/// barrier with an <see cref="AlignmentTimeout"/> (Flink's <c>aligned-checkpoint-timeout</c>) becomes an
+/// unaligned one once that long has passed since <see cref="Timestamp"/> while it still waits in a channel
+/// (the channel promotes it, see <c>IPromotion</c>), and a task aligning it switches to unaligned then.
 /// </summary>
-public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind, bool unaligned = false) : StreamElement
+public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestamp, CheckpointKind kind, bool unaligned = false, TimeSpan? alignmentTimeout = null) : StreamElement
 {
     /// <summary>The checkpoint id.</summary>
     public long CheckpointId { get; } = checkpointId;
@@ -88,12 +91,24 @@ public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestam
     /// <summary>True for an unaligned checkpoint's barrier: it overtakes records, which the checkpoint keeps as channel state.</summary>
     public bool Unaligned { get; } = unaligned;
 
+    /// <summary>
+    /// For an aligned barrier: how long after <see cref="Timestamp"/> it may wait behind records before
+    /// it overtakes them as an unaligned barrier; null (always, for unaligned barriers and savepoints): never.
+    /// </summary>
+    public TimeSpan? AlignmentTimeout { get; } = unaligned ? null : alignmentTimeout;
+
     /// <summary>The elements queued in the channel that this barrier overtook, oldest first (an unaligned barrier as read; otherwise empty).</summary>
     public IReadOnlyList<StreamElement> Overtaken { get; private init; } = [];
 
     /// <summary>This barrier as it arrives ahead of <paramref name="overtaken"/> in one channel.</summary>
     public CheckpointBarrier Overtaking(StreamElement[] overtaken) =>
         overtaken.Length == 0 && Overtaken.Count == 0 ? this : new(CheckpointId, Timestamp, Kind, Unaligned) { Overtaken = overtaken };
+
+    /// <summary>True if this is an aligned barrier whose alignment timeout has passed at <paramref name="now"/>.</summary>
+    public bool IsAlignmentTimedOut(DateTimeOffset now) => AlignmentTimeout is { } timeout && now - Timestamp >= timeout;
+
+    /// <summary>This aligned barrier, timed out, as the unaligned barrier that overtakes <paramref name="overtaken"/>.</summary>
+    public CheckpointBarrier AsUnaligned(StreamElement[] overtaken) => new(CheckpointId, Timestamp, Kind, unaligned: true) { Overtaken = overtaken };
 
     /// <summary>
     /// How a channel's priority write makes its element (see <c>OrderedChannel.WritePriority</c>):
@@ -103,7 +118,7 @@ public sealed class CheckpointBarrier(long checkpointId, DateTimeOffset timestam
         element is CheckpointBarrier barrier ? barrier.Overtaking(overtaken) : element;
 
     /// <inheritdoc />
-    public override string ToString() => Unaligned ? $"unaligned barrier {CheckpointId}" : $"barrier {CheckpointId}";
+    public override string ToString() => Unaligned ? $"unaligned barrier {CheckpointId}" : AlignmentTimeout is { } timeout ? $"barrier {CheckpointId} (unaligned after {timeout.TotalMilliseconds} ms)" : $"barrier {CheckpointId}";
 }
 
 /// <summary>Tells downstream tasks that checkpoint n was aborted upstream, so they stop aligning for it.</summary>

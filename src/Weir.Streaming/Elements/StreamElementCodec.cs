@@ -44,6 +44,7 @@ public sealed class StreamElementCodec<T> : IStreamElementCodec
                 writer.WriteInt64(barrier.Timestamp.ToUnixTimeMilliseconds());
                 writer.WriteByte((byte)barrier.Kind);
                 writer.WriteBoolean(barrier.Unaligned);
+                writer.WriteVarInt64(barrier.AlignmentTimeout is { } timeout ? Math.Max(timeout.Ticks, 0) + 1 : 0);
                 break;
             case CancelCheckpointMarker marker:
                 writer.WriteByte((byte)Tag.CancelMarker);
@@ -99,7 +100,12 @@ public sealed class StreamElementCodec<T> : IStreamElementCodec
 
                 return new RecordBatch<T>(records, count, timestamps);
             case Tag.Barrier:
-                return new CheckpointBarrier(reader.ReadVarInt64(), DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()), (CheckpointKind)reader.ReadByte(), reader.ReadBoolean());
+                var id = reader.ReadVarInt64();
+                var triggered = DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64());
+                var kind = (CheckpointKind)reader.ReadByte();
+                var unaligned = reader.ReadBoolean();
+                var timeoutTicks = reader.ReadVarInt64(); // 0: none; else the timeout's ticks + 1
+                return new CheckpointBarrier(id, triggered, kind, unaligned, timeoutTicks > 0 ? TimeSpan.FromTicks(timeoutTicks - 1) : null);
             case Tag.CancelMarker:
                 return new CancelCheckpointMarker(reader.ReadVarInt64());
             case Tag.Watermark:

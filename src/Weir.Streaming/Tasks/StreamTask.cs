@@ -33,7 +33,11 @@ namespace Weir.Streaming.Tasks;
 /// n, on any channel, triggers n at once; no channel is blocked. Until n's barrier has come on
 /// every channel, an <see cref="InputChannelRecorder"/> keeps the records n's snapshot misses. A
 /// task restored from an unaligned checkpoint first processes the input records it kept, and
-/// sends the output records it kept before anything else.
+/// sends the output records it kept before anything else. With an alignment timeout
+/// (<see cref="TaskDeployment.AlignedCheckpointTimeout"/>) barriers start aligned; a channel turns
+/// one that waited too long into an unaligned barrier, and a task aligning that checkpoint then
+/// takes it unaligned: the channels that delivered its barrier owe it nothing, the others are
+/// recorded until theirs (promoted too, or in line).
 /// </summary>
 public sealed class StreamTask : ITaskServices
 {
@@ -66,7 +70,7 @@ public sealed class StreamTask : ITaskServices
     private readonly Queue<(int Channel, RecordBatch Batch)> _replay = new();
     private InputChannelRecorder? _recording;
     private IStreamElementCodec[]? _inputCodecs;
-    private long _lastUnaligned = long.MinValue;
+    private long _lastTaken = long.MinValue; // the newest checkpoint whose snapshot this task took at its inputs' barriers
     private bool _yielding;
     private long _lastFlush;
     private bool _endOfData;
@@ -244,7 +248,10 @@ public sealed class StreamTask : ITaskServices
         }
 
         var unaligned = _deployment.Unaligned && kind == CheckpointKind.Checkpoint;
-        Guard(() => _checkpointer!.Checkpoint(new CheckpointBarrier(checkpointId, timestamp, kind, unaligned), sendBarrier: State == TaskState.Running));
+        var barrier = unaligned && _deployment.AlignedCheckpointTimeout > TimeSpan.Zero
+            ? new CheckpointBarrier(checkpointId, timestamp, kind, unaligned: false, _deployment.AlignedCheckpointTimeout)
+            : new CheckpointBarrier(checkpointId, timestamp, kind, unaligned);
+        Guard(() => _checkpointer!.Checkpoint(barrier, sendBarrier: State == TaskState.Running));
     }
 
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> completed.</summary>
@@ -394,6 +401,11 @@ public sealed class StreamTask : ITaskServices
             case CheckpointBarrier { Unaligned: true } barrier:
                 OnUnalignedBarrier(channel, barrier);
                 break;
+            case CheckpointBarrier barrier when _recording?.CheckpointId == barrier.CheckpointId:
+                // Taken unaligned here after its alignment timed out: this channel's barrier came in line.
+                _recording.OnBarrier(channel, []);
+                CompleteRecordingIfDone();
+                break;
             case CheckpointBarrier barrier:
                 _barriers.TryAdd(barrier.CheckpointId, barrier);
                 Act(_barrierHandler!.OnBarrier(channel, barrier.CheckpointId));
@@ -465,6 +477,7 @@ public sealed class StreamTask : ITaskServices
                 _barriers.Remove(stale);
             }
 
+            _lastTaken = triggered;
             _checkpointer!.Checkpoint(barrier, sendBarrier: true);
         }
     }
@@ -472,8 +485,9 @@ public sealed class StreamTask : ITaskServices
     /// <summary>
     /// An unaligned barrier: the checkpoint's first triggers it (snapshot now, barrier on ahead of
     /// the output waiting) and starts keeping the inputs' in-flight records; each barrier ends that
-    /// for its channel, adding the records it overtook there. A newer checkpoint's barrier before an
-    /// older one is complete declines the older.
+    /// for its channel, adding the records it overtook there. A checkpoint being aligned (its
+    /// alignment timed out) switches: the channels that delivered its aligned barrier are done. A
+    /// newer checkpoint's barrier before an older one is complete declines the older.
     /// </summary>
     private void OnUnalignedBarrier(int channel, CheckpointBarrier barrier)
     {
@@ -486,14 +500,24 @@ public sealed class StreamTask : ITaskServices
 
         if (_recording is null)
         {
-            if (id <= _lastUnaligned)
+            if (id <= _lastTaken)
             {
                 return; // a late barrier of a checkpoint completed, aborted or superseded here
             }
 
-            _lastUnaligned = id;
+            Act(_barrierHandler!.SwitchToUnaligned(id, out var delivered));
+            foreach (var stale in _barriers.Keys.Where(stale => stale <= id).ToArray())
+            {
+                _barriers.Remove(stale);
+            }
+
+            _lastTaken = id;
             _recording = new InputChannelRecorder(id, InputCodecs, _gate!.IsFinished);
             _checkpointer!.Checkpoint(new CheckpointBarrier(id, barrier.Timestamp, barrier.Kind, unaligned: true), sendBarrier: true, awaitInputState: true);
+            foreach (var done in delivered)
+            {
+                _recording.OnBarrier(done, []);
+            }
         }
 
         if (_recording.CheckpointId != id)

@@ -24,6 +24,14 @@ public sealed record TaskDeployment(
     /// channel state. Savepoints stay aligned.
     /// </summary>
     public bool Unaligned { get; init; }
+
+    /// <summary>
+    /// With <see cref="Unaligned"/>: 0 (the default), checkpoints are unaligned from the start; more,
+    /// they start aligned, and a barrier still waiting behind records that long after its checkpoint
+    /// was triggered overtakes them, turning the checkpoint unaligned where it does
+    /// (<c>execution.checkpointing.aligned-checkpoint-timeout</c>).
+    /// </summary>
+    public TimeSpan AlignedCheckpointTimeout { get; init; }
 }
 
 /// <summary>
