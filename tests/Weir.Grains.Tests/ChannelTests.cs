@@ -139,6 +139,74 @@ public sealed class ChannelTests
     }
 
     [Fact]
+    public void A_due_item_overtakes_the_items_before_it_and_returns_its_credit()
+    {
+        var promotion = new DuePromotion();
+        var channel = new OrderedChannel<string>(capacity: 4, promotion);
+        var producerSignals = 0;
+        var itemsRead = 0;
+        channel.SetProducerSignal(() => producerSignals++);
+        channel.ItemRead = () => itemsRead++;
+        foreach (var item in new[] { "a", "b", "!barrier", "c" })
+        {
+            Assert.True(channel.TryWrite(item));
+        }
+
+        Assert.False(channel.TryWrite("d"));
+
+        // Not due: read in line like any item.
+        Assert.True(channel.TryRead(out var first));
+        Assert.Equal("a", first);
+        Assert.Equal(1, itemsRead);
+        Assert.Equal(1, producerSignals);
+
+        // Due: on the next read it leaves its place, overtaking what was before it, and its credit returns.
+        promotion.Due = true;
+        Assert.True(channel.TryWrite("d"));
+        Assert.False(channel.TryWrite("e"));
+        Assert.True(channel.TryRead(out var promoted));
+        Assert.Equal("promoted !barrier over b", promoted);
+        Assert.Equal(1, channel.Credit);
+        Assert.Equal(2, itemsRead);
+        Assert.Equal(2, producerSignals);
+
+        // The rest in order, without it.
+        var rest = new List<string>();
+        while (channel.TryRead(out var item))
+        {
+            rest.Add(item);
+        }
+
+        Assert.Equal(["b", "c", "d"], rest);
+        Assert.Equal(5, itemsRead);
+    }
+
+    [Fact]
+    public void A_promotable_item_read_in_line_is_never_promoted_and_only_reads_look_for_due_items()
+    {
+        var promotion = new DuePromotion();
+        var channel = new OrderedChannel<string>(capacity: 4, promotion);
+        channel.TryWrite("!first");
+        channel.TryWrite("a");
+        Assert.True(channel.TryRead(out var first));
+        Assert.Equal("!first", first);
+
+        promotion.Due = true;
+        channel.TryWrite("!second");
+
+        // A peek promotes nothing; a priority read does.
+        Assert.True(channel.TryPeek(out var peeked));
+        Assert.Equal("a", peeked);
+        Assert.True(channel.TryReadPriority(out var promoted));
+        Assert.Equal("promoted !second over a", promoted);
+        Assert.False(channel.TryReadPriority(out _));
+        Assert.True(channel.TryRead(out var last));
+        Assert.Equal("a", last);
+        Assert.False(channel.TryRead(out _));
+        Assert.Equal(["!first", "!second"], promotion.Asked);
+    }
+
+    [Fact]
     public void A_priority_item_signals_an_idle_consumer_and_cannot_follow_end_of_input()
     {
         var channel = new OrderedChannel<int>(capacity: 1);
@@ -210,5 +278,27 @@ public sealed class ChannelTests
         Assert.Equal(batches, received);
         Assert.Equal(0, violations);
         Assert.True((await producer.GetStatsAsync()).OutOfCredit >= batches / capacity);
+    }
+
+    /// <summary>Items starting with '!' may be promoted, once <see cref="Due"/>.</summary>
+    private sealed class DuePromotion : IPromotion<string>
+    {
+        public bool Due { get; set; }
+
+        public List<string> Asked { get; } = [];
+
+        public bool MayPromote(string item) => item.StartsWith('!');
+
+        public bool IsDue(string item)
+        {
+            if (!Asked.Contains(item))
+            {
+                Asked.Add(item);
+            }
+
+            return Due;
+        }
+
+        public string Promote(string item, string[] overtaken) => $"promoted {item} over {string.Join(",", overtaken)}";
     }
 }

@@ -57,14 +57,6 @@ public sealed class MainCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task A_flink_key_this_build_does_not_implement_stops_start_up_instead_of_being_ignored()
-    {
-        var (exitCode, text) = await ServerProcess.RunAsync(_directory, Timeout, "--job", "wordcount", "--Weir:execution.checkpointing.aligned-checkpoint-timeout=5s");
-        Assert.Equal(2, exitCode);
-        Assert.Contains("execution.checkpointing.aligned-checkpoint-timeout = '5s' is not valid: starting aligned and switching to unaligned after a timeout is not implemented", text);
-    }
-
-    [Fact]
     public async Task Unaligned_checkpoints_with_at_least_once_stop_start_up_naming_both_keys()
     {
         var (exitCode, text) = await ServerProcess.RunAsync(_directory, Timeout, "--job", "wordcount", "--Weir:execution.checkpointing.unaligned.enabled=true", "--Weir:execution.checkpointing.mode=AT_LEAST_ONCE");

@@ -17,18 +17,23 @@ namespace Weir.Hosting.Tests.Recovery;
 /// barriers overtake the records queued between the sources and the sums, so a checkpoint's keyed
 /// state alone misses them; with its channel state it holds exactly the records before the cut.
 /// A job restored from it replays those records and ends with the sums over all input; restoring
-/// it at another parallelism is refused.
+/// it at another parallelism is refused. With an alignment timeout, checkpoints start aligned: those
+/// whose barriers wait past it turn unaligned with the same guarantee, those whose barriers come in
+/// time hold no records in flight.
 /// </summary>
 public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
 {
     private static readonly SumJob Sums = new("unaligned-sums", Partitions: 4, PerPartition: 50_000, Keys: 13);
 
-    [Fact]
-    public async Task Keyed_state_plus_the_overtaken_records_equal_the_cut_and_a_restored_job_replays_them()
+    [Theory]
+    [InlineData("0ms")] // unaligned from the start
+    [InlineData("20ms")] // aligned at first; the barriers wait longer behind the slow sums, so they overtake
+    public async Task Keyed_state_plus_the_overtaken_records_equal_the_cut_and_a_restored_job_replays_them(string alignmentTimeout)
     {
         await using var silo = await TestSilo.StartAsync(
             ("execution.checkpointing.interval", "100ms"),
             ("execution.checkpointing.unaligned.enabled", "true"),
+            ("execution.checkpointing.aligned-checkpoint-timeout", alignmentTimeout),
             ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
         var sink = $"unaligned-{Guid.NewGuid():N}";
         var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
@@ -80,6 +85,36 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
         Assert.Equal(checkpoint.CheckpointId, status.RestoredCheckpointId);
         var finals = SumJob.Finals(CollectedResults<(int Key, long Value)>.Get(sink).Records);
         Assert.Equal(Sums.Totals().OrderBy(kv => kv.Key), finals.OrderBy(kv => kv.Key));
+    }
+
+    [Fact]
+    public async Task Checkpoints_whose_barriers_come_within_the_alignment_timeout_stay_aligned()
+    {
+        await using var silo = await TestSilo.StartAsync(
+            ("execution.checkpointing.interval", "100ms"),
+            ("execution.checkpointing.unaligned.enabled", "true"),
+            ("execution.checkpointing.aligned-checkpoint-timeout", "10min"),
+            ("execution.checkpointing.num-retained", "10"),
+            ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
+        var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
+
+        // The same backpressured job that has records in flight at every unaligned checkpoint (above).
+        var job = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: 500_000, $"aligned-{Guid.NewGuid():N}", spinMicros: 20));
+        await Eventually.Until(() => job.GetStatusAsync().Result.Checkpoints.Completed >= 3, "three checkpoints", TimeSpan.FromSeconds(60));
+        await job.CancelAsync();
+
+        var retained = new List<Weir.Checkpointing.Coordinator.CompletedCheckpoint>();
+        foreach (var id in await CheckpointLocator.ListCheckpointIdsAsync(store, "unaligned-sums"))
+        {
+            if (await CheckpointLocator.TryLoadAsync(store, CheckpointLayout.MetadataPath("unaligned-sums", id)) is { } checkpoint)
+            {
+                retained.Add(checkpoint);
+            }
+        }
+
+        output.WriteLine($"{retained.Count} checkpoints retained, in flight: {string.Join(", ", retained.Select(c => $"chk-{c.CheckpointId} {ChannelStateSize(c.Metadata)} bytes"))}");
+        Assert.True(retained.Count >= 3);
+        Assert.All(retained, checkpoint => Assert.Equal(0, ChannelStateSize(checkpoint.Metadata)));
     }
 
     [Fact]

@@ -210,4 +210,45 @@ public sealed class BarrierAlignerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BarrierAligner(0));
     }
+
+    [Fact]
+    public void Switching_the_checkpoint_being_aligned_to_unaligned_unblocks_and_names_the_channels_that_delivered_it()
+    {
+        var aligner = new BarrierAligner(4);
+        aligner.OnBarrier(0, 5);
+        aligner.OnBarrier(2, 5);
+
+        var decision = aligner.SwitchToUnaligned(5, out var delivered);
+
+        Assert.True(decision.IsNone);
+        Assert.Equal([0, 2], delivered);
+        Assert.False(aligner.AnyBlocked);
+        Assert.Null(aligner.CurrentCheckpoint);
+
+        // Its barriers, and older ones, still to come in line are ignored and block nothing.
+        Assert.True(aligner.OnBarrier(1, 5).IsNone);
+        Assert.True(aligner.OnBarrier(3, 4).IsNone);
+        Assert.False(aligner.AnyBlocked);
+
+        // The next checkpoint aligns as usual.
+        aligner.OnBarrier(1, 6);
+        Assert.True(aligner.IsBlocked(1));
+    }
+
+    [Fact]
+    public void Switching_a_newer_checkpoint_aborts_the_older_alignment_and_a_stale_switch_does_nothing()
+    {
+        var aligner = new BarrierAligner(2);
+        aligner.OnBarrier(0, 3);
+
+        Assert.Equal(BarrierDecision.Abort(3), aligner.SwitchToUnaligned(4, out var delivered));
+        Assert.Empty(delivered);
+        Assert.False(aligner.AnyBlocked);
+
+        aligner.OnBarrier(1, 6);
+        Assert.True(aligner.SwitchToUnaligned(5, out var stale).IsNone);
+        Assert.Empty(stale);
+        Assert.True(aligner.IsBlocked(1));
+        Assert.True(aligner.SwitchToUnaligned(4, out _).IsNone);
+    }
 }

@@ -361,4 +361,40 @@ public sealed class UnalignedBarrierTests
         Assert.Equal((9L, Triggered, CheckpointKind.Checkpoint), (barrier.CheckpointId, barrier.Timestamp, barrier.Kind));
         Assert.Empty(barrier.Overtaken);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0L)]
+    [InlineData(250L)]
+    public void The_codec_round_trips_an_aligned_barriers_alignment_timeout(long? milliseconds)
+    {
+        var timeout = milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
+        var codec = new StreamElementCodec<long>();
+        var writer = new DataWriter();
+        codec.Encode(new CheckpointBarrier(9, Triggered, CheckpointKind.Checkpoint, unaligned: false, timeout), writer);
+
+        var reader = new DataReader(writer.WrittenSpan);
+        var barrier = Assert.IsType<CheckpointBarrier>(codec.Decode(ref reader));
+
+        Assert.True(reader.End);
+        Assert.False(barrier.Unaligned);
+        Assert.Equal(timeout, barrier.AlignmentTimeout);
+    }
+
+    [Fact]
+    public void An_aligned_barrier_times_out_its_timeout_after_its_trigger_and_becomes_unaligned_over_what_it_overtook()
+    {
+        var barrier = new CheckpointBarrier(9, Triggered, CheckpointKind.Checkpoint, unaligned: false, TimeSpan.FromMilliseconds(100));
+        var plain = new CheckpointBarrier(9, Triggered, CheckpointKind.Checkpoint);
+
+        Assert.False(barrier.IsAlignmentTimedOut(Triggered.AddMilliseconds(99)));
+        Assert.True(barrier.IsAlignmentTimedOut(Triggered.AddMilliseconds(100)));
+        Assert.False(plain.IsAlignmentTimedOut(Triggered.AddDays(1)));
+
+        var promoted = barrier.AsUnaligned([Kept.Batch(1), Kept.Batch(2)]);
+        Assert.True(promoted.Unaligned);
+        Assert.Null(promoted.AlignmentTimeout);
+        Assert.Equal((9L, Triggered, CheckpointKind.Checkpoint), (promoted.CheckpointId, promoted.Timestamp, promoted.Kind));
+        Assert.Equal(2, promoted.Overtaken.Count);
+    }
 }
