@@ -209,6 +209,38 @@ public sealed class RemoteChannelTests
     }
 
     [Fact]
+    public async Task AnElementPromotedAtTheConsumerOvertakesWhatWasBufferedBeforeItAndReturnsItsCredit()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (producerSilo, consumerSilo) = (cluster.Silos[0], cluster.Silos[1]);
+        var id = new RemoteChannelId("promotion");
+        var promotion = new MarkerPromotion();
+        var reader = consumerSilo.Runtime.Channels.OpenReader(id, Codec, capacity: 4, promotion: promotion);
+        var writer = producerSilo.Runtime.Channels.OpenWriter<TestElement>(id, consumerSilo.Address, Codec);
+        await Eventually.Until(() => writer.Credit == 4, "the consumer's credit to arrive");
+        Assert.True(writer.TryWrite(new Batch(0, [0])));
+        Assert.True(writer.TryWrite(new Batch(1, [1])));
+        Assert.True(writer.TryWrite(new Marker(7)));
+        Assert.True(writer.TryWrite(new Batch(2, [2])));
+        Assert.False(writer.TryWrite(new Batch(3, [3])));
+        await Eventually.Until(() => reader.Channel.Count == 4, "the four elements to be buffered at the consumer");
+
+        // Due: the marker leaves its place on the next read, ahead of the two batches sent before it.
+        promotion.Due = true;
+        Assert.True(reader.Channel.TryRead(out var promoted));
+        Assert.Equal(new Marker(7_002), promoted); // marker 7 over the 2 batches
+
+        // Its credit went back to the producer with the element's leaving; the batches follow in order.
+        await Eventually.Until(() => writer.Credit >= 1, "the promoted element's credit");
+        Assert.True(writer.TryWrite(new Batch(3, [3])));
+        writer.Complete();
+        var received = await ReadToTheEndAsync(reader, "the batches and the end");
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => new Batch(i, [i])), received, ElementComparer.Instance);
+        Assert.Null(writer.Fault);
+        Assert.Null(reader.Fault);
+    }
+
+    [Fact]
     public async Task PriorityElementsAndTheEndWrittenBeforeTheConsumerOpenedArriveInOrder()
     {
         await using var cluster = await TestCluster.StartAsync(2);
@@ -443,4 +475,16 @@ public sealed class RemoteChannelTests
 
         public int GetHashCode(TestElement obj) => 0;
     }
+}
+
+/// <summary>Markers may be promoted once <see cref="Due"/>; a promoted marker's id is its own times 1,000 plus the count of elements it overtook.</summary>
+internal sealed class MarkerPromotion : IPromotion<TestElement>
+{
+    public volatile bool Due;
+
+    public bool MayPromote(TestElement item) => item is Marker;
+
+    public bool IsDue(TestElement item) => Due;
+
+    public TestElement Promote(TestElement item, TestElement[] overtaken) => new Marker((((Marker)item).Id * 1_000) + overtaken.Length);
 }

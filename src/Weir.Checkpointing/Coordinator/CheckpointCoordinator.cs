@@ -428,7 +428,7 @@ public sealed class CheckpointCoordinator
         var now = _clock.GetUtcNow();
         _lastCompleted = now;
         var completed = new CompletedCheckpoint(metadata, path, now, now - pending.TriggeredAt, metadata.StateSize);
-        Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now);
+        Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now, metadata.Operators.Any(o => o.Subtasks.Any(s => s.ChannelState.Count > 0)));
         _failures.OnSuccess(completed.CheckpointId);
         _log.Completed(
             completed.CheckpointId,

@@ -17,9 +17,13 @@ public sealed class CheckpointStatistics
     /// <summary>Bytes of state of all completed checkpoints together.</summary>
     public long TotalStateSize { get; private set; }
 
-    internal void OnCompleted(long id, TimeSpan duration, long stateSize, DateTimeOffset at)
+    /// <summary>Completed checkpoints that hold records in flight: unaligned, or turned unaligned somewhere after their alignment timed out.</summary>
+    public int CompletedWithRecordsInFlight { get; private set; }
+
+    internal void OnCompleted(long id, TimeSpan duration, long stateSize, DateTimeOffset at, bool recordsInFlight = false)
     {
         Completed++;
+        CompletedWithRecordsInFlight += recordsInFlight ? 1 : 0;
         TotalStateSize += stateSize;
         Latest = (id, duration, stateSize, at);
         _durationsMs.Add(duration.TotalMilliseconds);
@@ -39,7 +43,8 @@ public sealed class CheckpointStatistics
             Latest?.StateSize,
             Percentile(sorted, 0.5),
             Percentile(sorted, 0.99),
-            TotalStateSize);
+            TotalStateSize,
+            CompletedWithRecordsInFlight);
     }
 
     private static double? Percentile(double[] sorted, double p)
@@ -63,4 +68,5 @@ public sealed record CheckpointStats(
     long? LatestStateSize,
     double? DurationP50Ms,
     double? DurationP99Ms,
-    long TotalStateSize);
+    long TotalStateSize,
+    int CompletedWithRecordsInFlight = 0);

@@ -18,16 +18,19 @@ namespace Weir.Hosting.Tests.Recovery;
 /// failures observed = failures injected. With incremental checkpoints (short chains, so that
 /// materializations run too) it also asserts that <c>shared/</c> ends up holding exactly the files
 /// the retained checkpoint names. Exactly-once also runs with unaligned checkpoints (full, and
-/// incremental at parallelism 2), whose restores replay the records in flight at the cut.
+/// incremental at parallelism 2), whose restores replay the records in flight at the cut, and with
+/// a 1 ms alignment timeout (full, parallelism 2 and 4), where a checkpoint's barriers start aligned
+/// and those that wait turn unaligned, so a task may take a checkpoint partly aligned.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixture<WarmRuntime>
 {
     private const int Partitions = 8;
     private const long PerPartition = 3_000;
 
-    public static TheoryData<FailurePoint, int, CheckpointingMode, bool, bool> Cases()
+    /// <summary>The last parameter: null for aligned checkpoints, else <c>aligned-checkpoint-timeout</c> with unaligned checkpoints on (0ms: unaligned from the start).</summary>
+    public static TheoryData<FailurePoint, int, CheckpointingMode, bool, string?> Cases()
     {
-        var data = new TheoryData<FailurePoint, int, CheckpointingMode, bool, bool>();
+        var data = new TheoryData<FailurePoint, int, CheckpointingMode, bool, string?>();
         foreach (var incremental in new[] { false, true })
         {
             foreach (var point in new[] { FailurePoint.Process, FailurePoint.Snapshot, FailurePoint.Restore, FailurePoint.Close })
@@ -36,12 +39,17 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
                 {
                     foreach (var mode in new[] { CheckpointingMode.ExactlyOnce, CheckpointingMode.AtLeastOnce })
                     {
-                        data.Add(point, parallelism, mode, incremental, false);
+                        data.Add(point, parallelism, mode, incremental, null);
                     }
 
                     if (!incremental || parallelism == 2)
                     {
-                        data.Add(point, parallelism, CheckpointingMode.ExactlyOnce, incremental, true);
+                        data.Add(point, parallelism, CheckpointingMode.ExactlyOnce, incremental, "0ms");
+                    }
+
+                    if (!incremental && parallelism > 1 && point is FailurePoint.Process or FailurePoint.Restore)
+                    {
+                        data.Add(point, parallelism, CheckpointingMode.ExactlyOnce, incremental, "1ms");
                     }
                 }
             }
@@ -52,12 +60,12 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode, bool incremental, bool unaligned)
+    public async Task A_failure_is_recovered_from_the_latest_checkpoint_without_loss(FailurePoint point, int parallelism, CheckpointingMode mode, bool incremental, string? unaligned)
     {
         (string, string)[] incrementalSettings = incremental
             ? [("execution.checkpointing.incremental", "true"), ("state.changelog.max-delta-chain-length", "2"), ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")]
             : [];
-        (string, string)[] unalignedSettings = unaligned ? [("execution.checkpointing.unaligned.enabled", "true")] : [];
+        (string, string)[] unalignedSettings = unaligned is null ? [] : [("execution.checkpointing.unaligned.enabled", "true"), ("execution.checkpointing.aligned-checkpoint-timeout", unaligned)];
         await using var silo = await TestSilo.StartAsync(
         [
             ("execution.checkpointing.interval", "50ms"),
@@ -68,7 +76,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
             .. incrementalSettings,
             .. unalignedSettings,
         ]);
-        var kind = (incremental ? "incremental" : "full") + (unaligned ? " unaligned" : string.Empty);
+        var kind = (incremental ? "incremental" : "full") + unaligned switch { null => string.Empty, "0ms" => " unaligned", _ => $" unaligned after {unaligned}" };
         var sink = $"faults-{point}-{parallelism}-{mode}-{kind}";
         CollectedResults<SequenceRecord>.Reset(sink);
         var injector = new FailureInjector([(SequenceJob.CountUid, parallelism)], seed: parallelism);
@@ -91,7 +99,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IClassFixtur
         var job = await silo.Jobs.SubmitAsync(graph);
         var status = await job.WaitForTerminationAsync().Within("the job finishes", TimeSpan.FromSeconds(90));
         var verdict = SequenceJob.Verify(CollectedResults<SequenceRecord>.Get(sink).Records, Partitions, PerPartition);
-        output.WriteLine($"{point} p={parallelism} {mode} {kind}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} failed={status.Checkpoints.Failed}");
+        output.WriteLine($"{point} p={parallelism} {mode} {kind}: {verdict}; failures injected={injector.Injected} observed={status.Restarts}; checkpoints completed={status.Checkpoints.Completed} (with records in flight {status.Checkpoints.CompletedWithRecordsInFlight}) failed={status.Checkpoints.Failed}");
 
         Assert.Equal(JobState.Finished, status.State);
         Assert.Equal(expected, injector.Injected);
