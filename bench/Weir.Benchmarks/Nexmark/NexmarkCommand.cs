@@ -56,7 +56,7 @@ internal sealed class NexmarkCommand : IBenchCommand
         }
 
         var interval = settings.CheckpointInterval is { } i ? FlinkDuration.Format(i) : "off";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nexmark {settings.Query.Name} ({settings.Query.Description}): {settings.Events:N0} events, parallelism {settings.Parallelism}, {settings.Partitions} partitions, event time {settings.EventRate:N0} events/s, checkpoints {interval}{(settings.Incremental ? " (incremental)" : string.Empty)}{(settings.Unaligned ? " (unaligned)" : string.Empty)}, {Environment.ProcessorCount} processors"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nexmark {settings.Query.Name} ({settings.Query.Description}): {settings.Events:N0} events, parallelism {settings.Parallelism}, {settings.Partitions} partitions, event time {settings.EventRate:N0} events/s, checkpoints {interval}{(settings.Incremental ? " (incremental)" : string.Empty)}{(settings.Unaligned ? settings.AlignedCheckpointTimeout > TimeSpan.Zero ? $" (unaligned after {FlinkDuration.Format(settings.AlignedCheckpointTimeout)})" : " (unaligned)" : string.Empty)}, {Environment.ProcessorCount} processors"));
 
         var runs = new List<RunFigures>();
         if (settings.BaselineOnly)
@@ -165,7 +165,7 @@ internal sealed class NexmarkCommand : IBenchCommand
             ? (c.Completed == 0
                 ? "; no checkpoint completed while measured"
                 : string.Create(CultureInfo.InvariantCulture, $"; {c.Completed} checkpoints while measured, p50 {c.P50Ms:0} ms, p99 {c.P99Ms:0} ms, {c.BytesPerCheckpoint / 1024.0:0.0} KiB each")) +
-              (figures.JobCheckpoints is { Completed: > 0 } j ? string.Create(CultureInfo.InvariantCulture, $" (job: {j.Completed}, p50 {j.P50Ms:0} ms, p99 {j.P99Ms:0} ms)") : string.Empty)
+              (figures.JobCheckpoints is { Completed: > 0 } j ? string.Create(CultureInfo.InvariantCulture, $" (job: {j.Completed}{(j.WithRecordsInFlight is > 0 ? $", {j.WithRecordsInFlight} with records in flight" : string.Empty)}, p50 {j.P50Ms:0} ms, p99 {j.P99Ms:0} ms)") : string.Empty)
             : string.Empty;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,

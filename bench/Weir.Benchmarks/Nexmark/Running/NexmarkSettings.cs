@@ -10,6 +10,7 @@ internal sealed record NexmarkSettings
     public const string Usage = """
         usage: nexmark --query <q0|q1|q2|q3|q4|q5|q7|q8> --events <n> --parallelism <p> [--json <file>]
                        [--checkpoint-interval <duration, e.g. 1s; default off>] [--incremental] [--unaligned]
+                       [--aligned-checkpoint-timeout <duration; with --unaligned: start aligned, turn unaligned after it>]
                        [--output <rows.jsonl>] [--dump-events <events.jsonl>]
                        [--baseline] [--with-baseline] [--compare-off] [--runs <n, default 1>] [--warmup-events <n>]
                        [--partitions <n, default parallelism>] [--event-rate <events per second of event time, default 10000000>]
@@ -37,6 +38,9 @@ internal sealed record NexmarkSettings
     /// <summary>Unaligned checkpoints (execution.checkpointing.unaligned.enabled).</summary>
     public bool Unaligned { get; init; }
 
+    /// <summary>With <see cref="Unaligned"/>: execution.checkpointing.aligned-checkpoint-timeout (0: unaligned from the start).</summary>
+    public TimeSpan AlignedCheckpointTimeout { get; init; }
+
     public string? OutputPath { get; init; }
 
     public string? DumpEventsPath { get; init; }
@@ -63,7 +67,7 @@ internal sealed record NexmarkSettings
 
     public bool Allocations { get; init; }
 
-    private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
+    private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--aligned-checkpoint-timeout", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
 
     private static readonly string[] Flags = ["--incremental", "--unaligned", "--baseline", "--with-baseline", "--compare-off", "--verbose", "--allocations"];
 
@@ -90,9 +94,10 @@ internal sealed record NexmarkSettings
                 Events = events,
                 Parallelism = parallelism,
                 Partitions = (int)arguments.Count("--partitions", parallelism, 1, 4096),
-                CheckpointInterval = PositiveDuration(arguments.Text("--checkpoint-interval")),
+                CheckpointInterval = PositiveDuration("--checkpoint-interval", arguments.Text("--checkpoint-interval")),
                 Incremental = arguments.Has("--incremental"),
                 Unaligned = arguments.Has("--unaligned"),
+                AlignedCheckpointTimeout = PositiveDuration("--aligned-checkpoint-timeout", arguments.Text("--aligned-checkpoint-timeout")) ?? TimeSpan.Zero,
                 BaselineOnly = arguments.Has("--baseline"),
                 WithBaseline = arguments.Has("--with-baseline"),
                 CompareOff = arguments.Has("--compare-off"),
@@ -122,6 +127,11 @@ internal sealed record NexmarkSettings
                 throw new FormatException("--unaligned needs --checkpoint-interval.");
             }
 
+            if (arguments.IsSet("--aligned-checkpoint-timeout") && !result.Unaligned)
+            {
+                throw new FormatException("--aligned-checkpoint-timeout needs --unaligned (the timeout turns aligned checkpoints unaligned).");
+            }
+
             return result;
         }
         catch (FormatException e)
@@ -133,7 +143,7 @@ internal sealed record NexmarkSettings
     }
 
     /// <summary>A positive duration such as 1s or 500ms; null for "off", "none" or none given.</summary>
-    private static TimeSpan? PositiveDuration(string? text)
+    private static TimeSpan? PositiveDuration(string option, string? text)
     {
         if (text is null or "off" or "none")
         {
@@ -147,7 +157,7 @@ internal sealed record NexmarkSettings
         }
         catch (FormatException e)
         {
-            throw new FormatException($"--checkpoint-interval: {e.Message}", e);
+            throw new FormatException($"{option}: {e.Message}", e);
         }
     }
 }

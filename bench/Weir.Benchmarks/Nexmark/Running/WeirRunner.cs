@@ -84,7 +84,7 @@ internal sealed class WeirRunner : IAsyncDisposable
         var jobId = $"nexmark-{settings.Query.Name}-{++_jobs}";
         var graph = Job(settings.Query, settings.Generator, events, settings.Parallelism, settings.Partitions, sinks, probe).Build(jobId);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var job = await SubmitAsync(graph, checkpoints ? settings.CheckpointInterval : null, settings.Incremental && checkpoints, settings.Unaligned && checkpoints);
+        var job = await SubmitAsync(graph, checkpoints ? settings.CheckpointInterval : null, settings.Incremental && checkpoints, settings.Unaligned && checkpoints, settings.AlignedCheckpointTimeout);
         var status = await job.WaitForTerminationAsync();
         var jobSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (status.State != JobState.Finished)
@@ -108,12 +108,13 @@ internal sealed class WeirRunner : IAsyncDisposable
     }
 
     /// <summary>Submits <paramref name="graph"/> as the job of its name, checkpointing to the runner's directory every <paramref name="interval"/> (null: off).</summary>
-    public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental, bool unaligned) =>
+    public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental, bool unaligned, TimeSpan alignedCheckpointTimeout = default) =>
         _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(graph.Name, WeirOptions.Default.With(
             ("execution.checkpointing.dir", _checkpointDirectory),
             ("execution.checkpointing.interval", interval is { } every ? FlinkDuration.Format(every) : "0"),
             ("execution.checkpointing.incremental", incremental ? "true" : "false"),
-            ("execution.checkpointing.unaligned.enabled", unaligned ? "true" : "false"))));
+            ("execution.checkpointing.unaligned.enabled", unaligned ? "true" : "false"),
+            ("execution.checkpointing.aligned-checkpoint-timeout", FlinkDuration.Format(alignedCheckpointTimeout)))));
 
     public async ValueTask DisposeAsync()
     {
@@ -197,7 +198,7 @@ internal sealed record RunFigures(
 /// Checkpoints' count, duration percentiles (trigger to completion, as the coordinator measures
 /// them; rank ceil(p n), as its statistics do) and state size (bytes a checkpoint references).
 /// </summary>
-internal sealed record CheckpointFigures(int Completed, int Failed, double? P50Ms, double? P99Ms, double? MaxMs, long BytesTotal, long? BytesPerCheckpoint)
+internal sealed record CheckpointFigures(int Completed, int Failed, double? P50Ms, double? P99Ms, double? MaxMs, long BytesTotal, long? BytesPerCheckpoint, int? WithRecordsInFlight = null)
 {
     /// <summary>All of a job's checkpoints, as its status reports them.</summary>
     public static CheckpointFigures Of(CheckpointStats stats) => new(
@@ -207,7 +208,8 @@ internal sealed record CheckpointFigures(int Completed, int Failed, double? P50M
         stats.DurationP99Ms,
         null,
         stats.TotalStateSize,
-        stats.Completed == 0 ? null : stats.TotalStateSize / stats.Completed);
+        stats.Completed == 0 ? null : stats.TotalStateSize / stats.Completed,
+        stats.CompletedWithRecordsInFlight);
 
     /// <summary>The given completions.</summary>
     public static CheckpointFigures Of(IReadOnlyList<CheckpointLog.Completion> completions, int failed)
