@@ -99,29 +99,24 @@ public sealed class BarrierAligner : IBarrierHandler
     }
 
     /// <inheritdoc />
-    public BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered)
+    public int[]? SwitchToUnaligned(long checkpointId, out BarrierDecision decision)
     {
-        delivered = [];
-        if (checkpointId <= _latestHandled)
+        decision = BarrierDecision.None;
+        if (checkpointId <= _latestHandled || checkpointId < _aligning)
         {
-            return BarrierDecision.None;
+            return null;
         }
 
-        long? aborted = null;
+        int[] delivered = [];
         if (_aligning is { } current)
         {
             if (current < checkpointId)
             {
-                aborted = current;
-            }
-            else if (current == checkpointId)
-            {
-                delivered = [.. Enumerable.Range(0, _blocked.Length).Where(channel => _blocked[channel])];
+                decision = BarrierDecision.Abort(current);
             }
             else
             {
-                // A newer checkpoint is being aligned: this one is stale here.
-                return BarrierDecision.None;
+                delivered = [.. Enumerable.Range(0, _blocked.Length).Where(channel => _blocked[channel])];
             }
 
             UnblockAll();
@@ -129,7 +124,7 @@ public sealed class BarrierAligner : IBarrierHandler
         }
 
         _latestHandled = checkpointId;
-        return new BarrierDecision(aborted, null);
+        return delivered;
     }
 
     private BarrierDecision AbortUpTo(long checkpointId)

@@ -51,9 +51,10 @@ public interface IBarrierHandler
     /// <summary>
     /// An unaligned barrier of <paramref name="checkpointId"/> arrived (an aligned barrier promoted past
     /// its alignment timeout, or one an upstream task sent after switching): the task takes it
-    /// unaligned. Stops aligning it, or aborts an older alignment (returned); barriers of it and older
-    /// ones are ignored from now on. <paramref name="delivered"/>: the channels that had delivered its
-    /// aligned barrier, which owe it nothing more.
+    /// unaligned. Stops aligning it, or aborts an older alignment (<paramref name="decision"/>);
+    /// barriers of it and older ones are ignored from now on. Returns the channels that had delivered
+    /// its aligned barrier, which owe it nothing more; null if it is stale here (taken, aborted, or
+    /// older than the checkpoint being aligned): the barrier is to be ignored.
     /// </summary>
-    BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered);
+    int[]? SwitchToUnaligned(long checkpointId, out BarrierDecision decision);
 }

@@ -69,7 +69,7 @@ public sealed class BarrierTracker : IBarrierHandler
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">Always: unaligned checkpoints are exactly-once only (start-up refuses them with AT_LEAST_ONCE).</exception>
-    public BarrierDecision SwitchToUnaligned(long checkpointId, out int[] delivered) =>
+    public int[]? SwitchToUnaligned(long checkpointId, out BarrierDecision decision) =>
         throw new InvalidOperationException($"An unaligned barrier of checkpoint {checkpointId} reached an AT_LEAST_ONCE task: unaligned checkpoints are exactly-once only.");
 
     /// <inheritdoc />

@@ -500,12 +500,12 @@ public sealed class StreamTask : ITaskServices
 
         if (_recording is null)
         {
-            if (id <= _lastTaken)
+            if (id <= _lastTaken || _barrierHandler!.SwitchToUnaligned(id, out var decision) is not { } delivered)
             {
-                return; // a late barrier of a checkpoint completed, aborted or superseded here
+                return; // a late barrier of a checkpoint taken, aborted or superseded here
             }
 
-            Act(_barrierHandler!.SwitchToUnaligned(id, out var delivered));
+            Act(decision);
             foreach (var stale in _barriers.Keys.Where(stale => stale <= id).ToArray())
             {
                 _barriers.Remove(stale);

@@ -218,10 +218,10 @@ public sealed class BarrierAlignerTests
         aligner.OnBarrier(0, 5);
         aligner.OnBarrier(2, 5);
 
-        var decision = aligner.SwitchToUnaligned(5, out var delivered);
+        var delivered = aligner.SwitchToUnaligned(5, out var decision);
 
         Assert.True(decision.IsNone);
-        Assert.Equal([0, 2], delivered);
+        Assert.Equal([0, 2], Assert.IsType<int[]>(delivered));
         Assert.False(aligner.AnyBlocked);
         Assert.Null(aligner.CurrentCheckpoint);
 
@@ -236,19 +236,25 @@ public sealed class BarrierAlignerTests
     }
 
     [Fact]
-    public void Switching_a_newer_checkpoint_aborts_the_older_alignment_and_a_stale_switch_does_nothing()
+    public void Switching_a_newer_checkpoint_aborts_the_older_alignment_and_a_stale_or_aborted_one_is_refused()
     {
         var aligner = new BarrierAligner(2);
         aligner.OnBarrier(0, 3);
 
-        Assert.Equal(BarrierDecision.Abort(3), aligner.SwitchToUnaligned(4, out var delivered));
-        Assert.Empty(delivered);
+        Assert.Empty(Assert.IsType<int[]>(aligner.SwitchToUnaligned(4, out var decision)));
+        Assert.Equal(BarrierDecision.Abort(3), decision);
         Assert.False(aligner.AnyBlocked);
 
+        // Older than the checkpoint being aligned, or taken already: refused, nothing changes.
         aligner.OnBarrier(1, 6);
-        Assert.True(aligner.SwitchToUnaligned(5, out var stale).IsNone);
-        Assert.Empty(stale);
+        Assert.Null(aligner.SwitchToUnaligned(5, out var stale));
+        Assert.True(stale.IsNone);
         Assert.True(aligner.IsBlocked(1));
-        Assert.True(aligner.SwitchToUnaligned(4, out _).IsNone);
+        Assert.Null(aligner.SwitchToUnaligned(4, out _));
+
+        // Aborted by a cancel marker: refused too (a promoted barrier of it must not start a snapshot).
+        aligner.OnCancelMarker(6);
+        Assert.Null(aligner.SwitchToUnaligned(6, out _));
+        Assert.Empty(Assert.IsType<int[]>(aligner.SwitchToUnaligned(7, out _)));
     }
 }
