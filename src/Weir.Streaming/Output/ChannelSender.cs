@@ -42,6 +42,36 @@ internal sealed class ChannelSender
         return overtaken;
     }
 
+    /// <summary>True if <paramref name="barrier"/> waits here, not yet written to the channel.</summary>
+    public bool IsWaiting(CheckpointBarrier barrier) => _pending.Contains(barrier);
+
+    /// <summary>
+    /// Sends <paramref name="barrier"/>, an aligned barrier still waiting here past its alignment
+    /// timeout, at once as an unaligned barrier, ahead of what waits before it here and of what the
+    /// channel holds; returns what it overtook here (still sent, in order). Null if it left already.
+    /// </summary>
+    public StreamElement[]? Promote(CheckpointBarrier barrier)
+    {
+        var waiting = _pending.ToArray();
+        var at = Array.IndexOf(waiting, barrier);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        _pending.Clear();
+        for (var i = 0; i < waiting.Length; i++)
+        {
+            if (i != at)
+            {
+                _pending.Enqueue(waiting[i]);
+            }
+        }
+
+        _channel.WritePriority(barrier.AsUnaligned([]));
+        return waiting[..at];
+    }
+
     /// <summary>Sends what waits, while the channel has credit; true when nothing waits anymore.</summary>
     public bool TrySendPending()
     {

@@ -132,6 +132,10 @@ internal sealed class RecordWriterOutput<T> : IOutput<T>, IRecordWriter
     /// <inheritdoc />
     public void Resend(int channel, StreamElement element) => _senders[channel].Send(element);
 
+    public bool IsWaiting(int channel, CheckpointBarrier barrier) => _senders[channel].IsWaiting(barrier);
+
+    public StreamElement[]? Promote(int channel, CheckpointBarrier barrier) => _senders[channel].Promote(barrier);
+
     private void Append(int channel, T record, long timestamp)
     {
         var records = _records[channel] ??= _pool.RentRecords();
@@ -192,6 +196,16 @@ internal interface IRecordWriter
 
     /// <summary>Queues <paramref name="element"/> on <paramref name="channel"/> ahead of anything the task emits (restored channel state).</summary>
     void Resend(int channel, StreamElement element);
+
+    /// <summary>True if aligned <paramref name="barrier"/> waits in the writer for <paramref name="channel"/>'s credit.</summary>
+    bool IsWaiting(int channel, CheckpointBarrier barrier);
+
+    /// <summary>
+    /// Sends aligned <paramref name="barrier"/>, still waiting for <paramref name="channel"/>'s credit past its
+    /// alignment timeout, as an unaligned barrier ahead of what waits; returns the elements it overtook in the
+    /// writer, or null if it was sent in line meanwhile.
+    /// </summary>
+    StreamElement[]? Promote(int channel, CheckpointBarrier barrier);
 }
 
 /// <summary>A task's output channels, one numbering for all its writers.</summary>

@@ -204,7 +204,9 @@ public sealed class StreamTask : ITaskServices
 
         try
         {
-            if (!TrySendPending())
+            var sent = TrySendPending();
+            _checkpointer?.OnOutputProgress();
+            if (!sent)
             {
                 return false;
             }

@@ -25,7 +25,11 @@ namespace Weir.Streaming.Tasks;
 /// An unaligned barrier goes downstream ahead of the records waiting to be sent, which the
 /// checkpoint keeps as output channel state; a task with inputs also keeps the records it reads
 /// after its snapshot until each input's barrier (<see cref="CompleteInputState"/>), and acknowledges
-/// once those are written too.
+/// once those are written too. An aligned barrier with an alignment timeout that has to wait for
+/// credit in a writer is sent as an unaligned barrier if it still waits when the timeout passes
+/// (Flink's output side of <c>aligned-checkpoint-timeout</c>): the records it overtook in the writer
+/// become output channel state, so the acknowledgement waits until each such barrier was sent in
+/// line (<see cref="OnOutputProgress"/>) or promoted.
 /// With incremental checkpoints (<see cref="TaskDeployment.Changelog"/>) each keyed operator's
 /// <see cref="KeyedStateChangelog"/> takes the keyed part of checkpoints (savepoints stay full and
 /// self-contained) and owns the shared files it writes.
@@ -42,6 +46,7 @@ internal sealed class SubtaskCheckpointer(
     private readonly Lock _handOver = new();
     private (IRecordWriter Writer, int Channel)[]? _outputChannels;
     private IStreamElementCodec[]? _outputCodecs;
+    private int _outputsWaiting; // pending snapshots whose aligned barrier waits in a writer
     private bool _disposed;
 
     /// <summary>
@@ -62,10 +67,11 @@ internal sealed class SubtaskCheckpointer(
 
         // 2. Barrier downstream: in line, or (unaligned) ahead of what waits, which is kept.
         ChannelStateBuffer? output = null;
+        WaitingBarrier? waiting = null;
         if (sendBarrier && barrier.Unaligned)
         {
-            var channels = _outputChannels ??= writers.Channels();
-            output = new ChannelStateBuffer(ChannelStateKind.Output, _outputCodecs ??= [.. channels.Select(c => c.Writer.Codec)]);
+            var channels = OutputChannels;
+            output = NewOutputBuffer();
             foreach (var writer in writers)
             {
                 writer.Flush();
@@ -81,6 +87,14 @@ internal sealed class SubtaskCheckpointer(
             foreach (var writer in writers)
             {
                 writer.Broadcast(barrier);
+            }
+
+            if (barrier.AlignmentTimeout is { } timeout && WaitingChannels(barrier) is { Length: > 0 } channels)
+            {
+                output = NewOutputBuffer();
+                var due = barrier.Timestamp + timeout - host.Clock.GetUtcNow();
+                waiting = new WaitingBarrier(barrier, channels, host.Schedule(due > TimeSpan.Zero ? due : TimeSpan.Zero, () => PromoteWaiting(checkpointId)));
+                _outputsWaiting++;
             }
         }
 
@@ -103,7 +117,7 @@ internal sealed class SubtaskCheckpointer(
         var syncDuration = Stopwatch.GetElapsedTime(started);
 
         // 4. Asynchronous part.
-        var pending = new PendingSnapshot { Output = output, Input = awaitInputState ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null };
+        var pending = new PendingSnapshot { Output = output, Waiting = waiting, Input = awaitInputState ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null };
         _pending[checkpointId] = pending;
         _ = Task.Run(() => CompleteAsync(checkpointId, captures, syncDuration, pending));
     }
@@ -117,11 +131,33 @@ internal sealed class SubtaskCheckpointer(
         }
     }
 
+    /// <summary>
+    /// The task's writers sent what they could (the task thread): each aligned barrier that waited and
+    /// has now been sent in line, on every channel where it waited, overtook nothing.
+    /// </summary>
+    public void OnOutputProgress()
+    {
+        if (_outputsWaiting == 0)
+        {
+            return;
+        }
+
+        var channels = OutputChannels;
+        foreach (var pending in _pending.Values)
+        {
+            if (pending.Waiting is { } waiting && !waiting.Channels.Any(i => channels[i].Writer.IsWaiting(channels[i].Channel, waiting.Barrier)))
+            {
+                ResolveWaiting(pending, promote: false);
+            }
+        }
+    }
+
     public void NotifyComplete(long checkpointId)
     {
         foreach (var id in _pending.Keys.Where(id => id <= checkpointId).ToArray())
         {
-            _pending.Remove(id);
+            _pending.Remove(id, out var pending);
+            ResolveWaiting(pending!, promote: false);
         }
 
         foreach (var changelog in _changelogs.Values)
@@ -139,6 +175,7 @@ internal sealed class SubtaskCheckpointer(
     {
         if (_pending.Remove(checkpointId, out var pending))
         {
+            ResolveWaiting(pending, promote: false);
             pending.Abort(store);
         }
 
@@ -192,6 +229,55 @@ internal sealed class SubtaskCheckpointer(
         }
 
         return changelogs;
+    }
+
+    private (IRecordWriter Writer, int Channel)[] OutputChannels => _outputChannels ??= writers.Channels();
+
+    private ChannelStateBuffer NewOutputBuffer() => new(ChannelStateKind.Output, _outputCodecs ??= [.. OutputChannels.Select(c => c.Writer.Codec)]);
+
+    /// <summary>The output channels (numbered as in <see cref="OutputChannels"/>) where <paramref name="barrier"/> waits for credit.</summary>
+    private int[] WaitingChannels(CheckpointBarrier barrier)
+    {
+        var channels = OutputChannels;
+        return [.. Enumerable.Range(0, channels.Length).Where(i => channels[i].Writer.IsWaiting(channels[i].Channel, barrier))];
+    }
+
+    /// <summary>The alignment timeout of <paramref name="checkpointId"/>'s barrier passed (its timer, on the task thread).</summary>
+    private void PromoteWaiting(long checkpointId)
+    {
+        if (_pending.TryGetValue(checkpointId, out var pending))
+        {
+            ResolveWaiting(pending, promote: true);
+        }
+    }
+
+    /// <summary>
+    /// Ends the wait for a snapshot's aligned barrier in the writers: with <paramref name="promote"/>,
+    /// those still waiting go as unaligned barriers and what they overtook joins the output channel
+    /// state; either way the acknowledgement may go.
+    /// </summary>
+    private void ResolveWaiting(PendingSnapshot pending, bool promote)
+    {
+        if (pending.Waiting is not { Resolved.Task.IsCompleted: false } waiting)
+        {
+            return;
+        }
+
+        if (promote)
+        {
+            var channels = OutputChannels;
+            foreach (var i in waiting.Channels)
+            {
+                if (channels[i].Writer.Promote(channels[i].Channel, waiting.Barrier) is { } overtaken)
+                {
+                    pending.Output!.AddRange(i, overtaken);
+                }
+            }
+        }
+
+        waiting.Timer.Dispose();
+        _outputsWaiting--;
+        waiting.Resolved.TrySetResult();
     }
 
     /// <summary>Savepoints are full and self-contained; checkpoints are incremental where a changelog is on.</summary>
@@ -256,6 +342,11 @@ internal sealed class SubtaskCheckpointer(
             buffers.Add(await input.Task.WaitAsync(pending.Cancellation.Token));
         }
 
+        if (pending.Waiting is { } waiting)
+        {
+            await waiting.Resolved.Task.WaitAsync(pending.Cancellation.Token);
+        }
+
         if (pending.Output is { } output)
         {
             buffers.Add(output);
@@ -307,8 +398,11 @@ internal sealed class SubtaskCheckpointer(
     {
         public CancellationTokenSource Cancellation { get; } = new();
 
-        /// <summary>Unaligned: the records the barrier overtook in this task's writers.</summary>
+        /// <summary>Unaligned: the records the barrier overtook in this task's writers (aligned with a timeout: once <see cref="Waiting"/> is resolved).</summary>
         public ChannelStateBuffer? Output { get; init; }
+
+        /// <summary>Aligned with a timeout: the barrier waits for credit in some writers, until sent in line or promoted.</summary>
+        public WaitingBarrier? Waiting { get; init; }
 
         /// <summary>Unaligned, at a task with inputs: the records overtaken at its inputs, once every input's barrier arrived.</summary>
         public TaskCompletionSource<ChannelStateBuffer>? Input { get; init; }
@@ -317,6 +411,7 @@ internal sealed class SubtaskCheckpointer(
 
         public void Abort(ICheckpointStore? store)
         {
+            Waiting?.Timer.Dispose();
             Cancellation.Cancel();
             if (store is null)
             {
@@ -328,5 +423,11 @@ internal sealed class SubtaskCheckpointer(
                 _ = store.DeleteAsync(path).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
             }
         }
+    }
+
+    /// <summary>An aligned barrier that waited for credit on some output <see cref="Channels"/> when it was sent; <see cref="Timer"/> promotes it at its alignment timeout.</summary>
+    private sealed record WaitingBarrier(CheckpointBarrier Barrier, int[] Channels, IDisposable Timer)
+    {
+        public TaskCompletionSource Resolved { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
