@@ -42,13 +42,14 @@ public sealed class HostingRecordsOverTheWireTests
             },
             null,
             TaskOptions.Default)
-        { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true), Unaligned = true };
+        { Changelog = new ChangelogOptions(TimeSpan.FromMinutes(1), 8, RestoredStateOwned: true), Unaligned = true, AlignedCheckpointTimeout = TimeSpan.FromMilliseconds(250) };
 
         var back = RoundTripArgument(typeof(ISubtaskGrain), nameof(ISubtaskGrain.DeployAsync), deployment);
 
         Assert.Equal(Json(deployment), Json(back));
         Assert.Equal(0xABCDEF01u, back.RestoreState!["uid-1"].KeyGroups[0].Segments[0].Checksum);
         Assert.True(back.Unaligned);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), back.AlignedCheckpointTimeout);
         Assert.Equal(new ChannelStateSegment(ChannelStateKind.Output, 3, "chk-7/uid-1-1-channels-x", 40, 50, 0x12345678), Assert.Single(back.RestoreState["uid-1"].ChannelState));
     }
 
@@ -86,6 +87,18 @@ public sealed class HostingRecordsOverTheWireTests
         var back = (CheckpointMetadata)ValueCodec.For(typeof(CheckpointMetadata)).ReadBoxed(ref reader)!;
 
         Assert.Equal(Json(metadata), Json(back));
+    }
+
+    [Fact]
+    public void CheckpointStatisticsRoundTrip()
+    {
+        var stats = new CheckpointStats(12, 2, 14, TimeSpan.FromMilliseconds(75), 4_096, 61.5, 480.25, 49_152, CompletedWithRecordsInFlight: 3);
+
+        var writer = new DataWriter();
+        ValueCodec.For(typeof(CheckpointStats)).WriteBoxed(writer, stats);
+        var reader = new DataReader(writer.WrittenSpan);
+
+        Assert.Equal(stats, ValueCodec.For(typeof(CheckpointStats)).ReadBoxed(ref reader));
     }
 
     private static T RoundTripArgument<T>(Type grainInterface, string methodName, T value, int argumentIndex = 0)
