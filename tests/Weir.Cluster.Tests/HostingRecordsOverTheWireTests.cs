@@ -65,9 +65,11 @@ public sealed class HostingRecordsOverTheWireTests
                 },
             },
             TimeSpan.FromMilliseconds(3),
-            TimeSpan.FromMilliseconds(40));
+            TimeSpan.FromMilliseconds(40),
+            EndsStream: true);
 
         var back = RoundTripArgument(typeof(ICheckpointCoordinatorGrain), nameof(ICheckpointCoordinatorGrain.AcknowledgeAsync), ack, argumentIndex: 3);
+        Assert.True(back.EndsStream);
 
         Assert.Equal(Json(ack), Json(back));
         Assert.Equal(SegmentKind.Delta, back.OperatorStates["uid-1"].KeyedState!.KeyGroups[0].Segments[0].Kind);

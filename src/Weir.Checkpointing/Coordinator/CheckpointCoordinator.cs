@@ -51,6 +51,7 @@ public sealed class CheckpointCoordinator
     private string? _recoveredJobId;
     private List<TaskKey> _sources = [];
     private List<TaskKey> _tasksToAcknowledge = [];
+    private readonly HashSet<TaskKey> _endedSources = [];
     private CompletedCheckpoint? _restored;
     private DateTimeOffset? _lastTriggered;
     private DateTimeOffset _firstTriggerNotBefore;
@@ -137,6 +138,7 @@ public sealed class CheckpointCoordinator
         _plan = plan;
         _sources = [.. plan.Sources];
         _tasksToAcknowledge = [.. plan.TasksToAcknowledge];
+        _endedSources.Clear();
         _stopped = _fenced;
         _periodicSuspended = false;
         NextCheckpointId = Math.Max(NextCheckpointId, firstCheckpointId);
@@ -250,10 +252,14 @@ public sealed class CheckpointCoordinator
         }
     }
 
-    /// <summary>Starts a checkpoint (or savepoint) now, regardless of the interval; returns its id, or null if the job is not running.</summary>
+    /// <summary>
+    /// Starts a checkpoint (or savepoint) now, regardless of the interval; returns its id, or null if the
+    /// job is not running or every source ended its stream after a completed checkpoint (no barrier would
+    /// reach the other tasks).
+    /// </summary>
     public async Task<long?> TriggerAsync(CheckpointKind kind)
     {
-        if (_stopped || _plan is null || _sources.Count == 0)
+        if (_stopped || _plan is null || _sources.TrueForAll(_endedSources.Contains))
         {
             return null;
         }
@@ -430,6 +436,18 @@ public sealed class CheckpointCoordinator
         var completed = new CompletedCheckpoint(metadata, path, now, now - pending.TriggeredAt, metadata.StateSize);
         Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now, metadata.Operators.Any(o => o.Subtasks.Any(s => s.ChannelState.Count > 0)));
         _failures.OnSuccess(completed.CheckpointId);
+
+        // Sources at the end of their input end their streams now and send no barrier after this one. Once
+        // every source has, no checkpoint is triggered: it would reach no task after the sources, each would
+        // acknowledge it with no state as it finished, and the checkpoint a finished job leaves would hold
+        // nothing instead of its final state. (Flink triggers the first running tasks instead, FLIP-147.)
+        foreach (var (task, ack) in pending.Acknowledgements)
+        {
+            if (ack.EndsStream)
+            {
+                _endedSources.Add(task);
+            }
+        }
         _log.Completed(
             completed.CheckpointId,
             plan.JobId,

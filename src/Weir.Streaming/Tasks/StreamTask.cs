@@ -253,7 +253,7 @@ public sealed class StreamTask : ITaskServices
         var barrier = unaligned && _deployment.AlignedCheckpointTimeout > TimeSpan.Zero
             ? new CheckpointBarrier(checkpointId, timestamp, kind, unaligned: false, _deployment.AlignedCheckpointTimeout)
             : new CheckpointBarrier(checkpointId, timestamp, kind, unaligned);
-        Guard(() => _checkpointer!.Checkpoint(barrier, sendBarrier: State == TaskState.Running));
+        Guard(() => _checkpointer!.Checkpoint(barrier, sendBarrier: State == TaskState.Running, endsStream: _endOfData));
     }
 
     /// <summary>Mail: checkpoint <paramref name="checkpointId"/> completed.</summary>

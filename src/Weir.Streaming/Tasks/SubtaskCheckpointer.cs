@@ -53,8 +53,10 @@ internal sealed class SubtaskCheckpointer(
     /// Takes checkpoint <paramref name="barrier"/>'s snapshot and sends the barrier on (if
     /// <paramref name="sendBarrier"/>). With <paramref name="awaitInputState"/> (an unaligned
     /// barrier at a task with inputs), the acknowledgement waits for <see cref="CompleteInputState"/>.
+    /// With <paramref name="endsStream"/> (a source at the end of its input) the acknowledgement says the
+    /// source ends its stream once a checkpoint from this one on completes.
     /// </summary>
-    public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier, bool awaitInputState = false)
+    public void Checkpoint(CheckpointBarrier barrier, bool sendBarrier, bool awaitInputState = false, bool endsStream = false)
     {
         var checkpointId = barrier.CheckpointId;
         var started = Stopwatch.GetTimestamp();
@@ -117,7 +119,7 @@ internal sealed class SubtaskCheckpointer(
         var syncDuration = Stopwatch.GetElapsedTime(started);
 
         // 4. Asynchronous part.
-        var pending = new PendingSnapshot { Output = output, Waiting = waiting, Input = awaitInputState ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null };
+        var pending = new PendingSnapshot { Output = output, Waiting = waiting, Input = awaitInputState ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null, EndsStream = endsStream };
         _pending[checkpointId] = pending;
         _ = Task.Run(() => CompleteAsync(checkpointId, captures, syncDuration, pending));
     }
@@ -316,7 +318,7 @@ internal sealed class SubtaskCheckpointer(
 
             if (TryHandOver(captures, pending))
             {
-                host.AcknowledgeCheckpoint(checkpointId, new TaskCheckpointAck(states, syncDuration, Stopwatch.GetElapsedTime(started)));
+                host.AcknowledgeCheckpoint(checkpointId, new TaskCheckpointAck(states, syncDuration, Stopwatch.GetElapsedTime(started), pending.EndsStream));
             }
         }
         catch (Exception exception) when (!pending.Cancellation.IsCancellationRequested)
@@ -406,6 +408,9 @@ internal sealed class SubtaskCheckpointer(
 
         /// <summary>Unaligned, at a task with inputs: the records overtaken at its inputs, once every input's barrier arrived.</summary>
         public TaskCompletionSource<ChannelStateBuffer>? Input { get; init; }
+
+        /// <summary>A source at the end of its input: it ends its stream once this checkpoint completes.</summary>
+        public bool EndsStream { get; init; }
 
         public List<string> Written { get; } = [];
 

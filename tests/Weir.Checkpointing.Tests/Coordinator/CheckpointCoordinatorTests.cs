@@ -432,6 +432,28 @@ public sealed class CheckpointCoordinatorTests
     }
 
     [Fact]
+    public async Task Once_a_checkpoint_completes_that_every_source_said_ends_its_stream_nothing_more_is_triggered()
+    {
+        var h = new CoordinatorHarness();
+
+        // Said in a checkpoint that did not complete: nothing changes.
+        var aborted = await h.TriggerAsync();
+        await h.Coordinator.ReceiveAcknowledgeAsync(Source, aborted, (await h.WriteStateAsync(Source, aborted)) with { EndsStream = true });
+        await h.Coordinator.ReceiveDeclineAsync(Map0, aborted, "declined");
+
+        // Said in a completed one: the sources send no more barriers, so no checkpoint could reach the maps.
+        var final = await h.TriggerAsync();
+        await h.Coordinator.ReceiveAcknowledgeAsync(Source, final, (await h.WriteStateAsync(Source, final)) with { EndsStream = true });
+        await h.AckAsync(Map0, final);
+        await h.AckAsync(Map1, final);
+
+        Assert.Equal(final, h.Coordinator.LatestCompleted!.CheckpointId);
+        Assert.Null(await h.Coordinator.TriggerAsync(CheckpointKind.Checkpoint));
+        Assert.Null(await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint));
+        Assert.Equal([aborted, final], h.Gateway.TriggeredIds);
+    }
+
+    [Fact]
     public async Task A_failed_metadata_write_aborts_the_checkpoint_as_finalize_failed()
     {
         var h = new CoordinatorHarness(DefaultSettings with { TolerableFailedCheckpoints = 0 });
