@@ -102,7 +102,9 @@ public sealed class UnalignedCheckpointTests(ITestOutputHelper output)
             ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"));
         var store = new FileSystemCheckpointStore(silo.CheckpointDirectory);
 
-        // The same backpressured job that has records in flight at every unaligned checkpoint (above).
+        // The same backpressured job that has records in flight at every unaligned checkpoint (above). Its
+        // sources' barriers wait for credit in their writers; each acknowledgement goes once the barrier was
+        // sent in line, not at the timeout, or three checkpoints would take half an hour.
         var job = await silo.Jobs.SubmitAsync(Sums.Build(parallelism: 2, rate: 500_000, $"aligned-{Guid.NewGuid():N}", spinMicros: 20));
         await Eventually.Until(() => job.GetStatusAsync().Result.Checkpoints.Completed >= 3, "three checkpoints", TimeSpan.FromSeconds(60));
         await job.CancelAsync();
