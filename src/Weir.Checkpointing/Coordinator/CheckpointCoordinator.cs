@@ -434,7 +434,7 @@ public sealed class CheckpointCoordinator
         var now = _clock.GetUtcNow();
         _lastCompleted = now;
         var completed = new CompletedCheckpoint(metadata, path, now, now - pending.TriggeredAt, metadata.StateSize);
-        Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now, metadata.Operators.Any(o => o.Subtasks.Any(s => s.ChannelState.Count > 0)));
+        Statistics.OnCompleted(completed.CheckpointId, completed.Duration, completed.StateSize, now, metadata.HasChannelState);
         _failures.OnSuccess(completed.CheckpointId);
 
         // Sources at the end of their input end their streams now and send no barrier after this one. Once
@@ -448,6 +448,7 @@ public sealed class CheckpointCoordinator
                 _endedSources.Add(task);
             }
         }
+
         _log.Completed(
             completed.CheckpointId,
             plan.JobId,

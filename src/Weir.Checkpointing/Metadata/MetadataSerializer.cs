@@ -25,7 +25,7 @@ public static class MetadataSerializer
     /// <summary>Encodes metadata.</summary>
     public static byte[] Serialize(CheckpointMetadata metadata)
     {
-        var version = metadata.Operators.Any(o => o.Subtasks.Any(s => s.ChannelState.Count > 0)) ? CurrentVersion : 1u;
+        var version = metadata.HasChannelState ? CurrentVersion : 1u;
         var payload = new DataWriter(4096);
         WritePayload(payload, metadata, version);
         var result = new byte[HeaderLength + payload.Length + 4];

@@ -80,6 +80,9 @@ public sealed record OperatorStateSnapshot(string OperatorUid, string OperatorNa
 {
     /// <summary>Bytes of all subtasks' state.</summary>
     public long StateSize => Subtasks.Sum(s => s.StateSize);
+
+    /// <summary>True if a subtask holds in-flight records (an unaligned checkpoint).</summary>
+    public bool HasChannelState => Subtasks.Any(s => s.ChannelState.Count > 0);
 }
 
 /// <summary>Whether a snapshot is a periodic checkpoint or a user-triggered savepoint.</summary>
@@ -106,6 +109,9 @@ public sealed record CheckpointMetadata(
 {
     /// <summary>Bytes of state referenced by the checkpoint.</summary>
     public long StateSize => Operators.Sum(o => o.StateSize);
+
+    /// <summary>True if the checkpoint holds in-flight records (unaligned, or turned unaligned somewhere after an alignment timeout).</summary>
+    public bool HasChannelState => Operators.Any(o => o.HasChannelState);
 
     /// <summary>Every distinct file the checkpoint references.</summary>
     public IReadOnlySet<string> ReferencedFiles() =>

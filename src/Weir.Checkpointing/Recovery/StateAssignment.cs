@@ -44,16 +44,11 @@ public static class StateAssignment
                 : items[(int)((long)items.Length * subtask / parallelism)..(int)((long)items.Length * (subtask + 1) / parallelism)];
         }
 
-        var channelState = operatorState.Subtasks.Where(s => s.ChannelState.Count > 0).ToArray();
-        if (channelState.Length > 0 && operatorState.Parallelism != parallelism)
-        {
-            throw new CheckpointMismatchException(
-                $"Operator '{operatorState.OperatorName}' (uid '{operatorState.OperatorUid}') has in-flight records of an unaligned checkpoint at parallelism {operatorState.Parallelism}; they cannot be redistributed to parallelism {parallelism}. Restore at parallelism {operatorState.Parallelism}, or rescale from a savepoint (savepoints are always aligned).");
-        }
-
+        // Validate checks this before a job starts; a failover's restore comes here without it.
+        ThrowIfChannelStateRescaled(operatorState, parallelism, checkpointPath: null);
         return new OperatorRestoreState(range, keyGroups, listStates)
         {
-            ChannelState = channelState.FirstOrDefault(s => s.SubtaskIndex == subtask)?.ChannelState ?? [],
+            ChannelState = operatorState.Subtasks.FirstOrDefault(s => s.SubtaskIndex == subtask)?.ChannelState ?? [],
         };
     }
 
@@ -72,11 +67,7 @@ public static class StateAssignment
                     $"Checkpoint '{checkpointPath}' holds state of operator '{op.OperatorName}' (uid '{op.OperatorUid}'), which this job does not have (its operators: {string.Join(", ", jobOperators.Values.Select(o => $"'{o.Name}' ({o.Uid})"))}). Give the operator back its uid, or restore another checkpoint.");
             }
 
-            if (op.Subtasks.Any(s => s.ChannelState.Count > 0) && op.Parallelism != current.Parallelism)
-            {
-                throw new CheckpointMismatchException(
-                    $"Checkpoint '{checkpointPath}' is unaligned: it holds in-flight records of operator '{op.OperatorName}' (uid '{op.OperatorUid}') at parallelism {op.Parallelism}, but the job runs it at {current.Parallelism}. In-flight records cannot be redistributed: restore at parallelism {op.Parallelism}, or rescale from a savepoint (savepoints are always aligned).");
-            }
+            ThrowIfChannelStateRescaled(op, current.Parallelism, checkpointPath);
 
             var keyed = op.Subtasks.Any(s => s.KeyedState is { KeyGroups.Count: > 0 });
             if (keyed && op.MaxParallelism != current.MaxParallelism)
@@ -84,6 +75,17 @@ public static class StateAssignment
                 throw new CheckpointMismatchException(
                     $"Checkpoint '{checkpointPath}' has operator '{op.OperatorName}' (uid '{op.OperatorUid}') with max parallelism {op.MaxParallelism}, but the job has {current.MaxParallelism}: keyed state is split into max-parallelism key groups, which cannot change (pipeline.max-parallelism).");
             }
+        }
+    }
+
+    /// <summary>In-flight records cannot be redistributed: an operator holding them must keep its parallelism.</summary>
+    /// <exception cref="CheckpointMismatchException">Names the checkpoint (if known), the operator, both parallelisms and the way out.</exception>
+    private static void ThrowIfChannelStateRescaled(OperatorStateSnapshot op, int parallelism, string? checkpointPath)
+    {
+        if (op.HasChannelState && op.Parallelism != parallelism)
+        {
+            throw new CheckpointMismatchException(
+                $"{(checkpointPath is null ? "The checkpoint" : $"Checkpoint '{checkpointPath}'")} is unaligned: it holds in-flight records of operator '{op.OperatorName}' (uid '{op.OperatorUid}') at parallelism {op.Parallelism}, but the job runs it at {parallelism}: in-flight records cannot be redistributed to parallelism {parallelism}. Restore at parallelism {op.Parallelism}, or rescale from a savepoint (savepoints are always aligned).");
         }
     }
 }

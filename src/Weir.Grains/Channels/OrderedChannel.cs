@@ -178,48 +178,10 @@ public sealed class OrderedChannel<T>
     }
 
     /// <summary>Reads the oldest priority item (after promoting the items due), else the oldest item (returning its credit to the producer).</summary>
-    public bool TryRead([MaybeNullWhen(false)] out T item)
-    {
-        bool read;
-        bool signalProducer;
-        int credits;
-        lock (_lock)
-        {
-            credits = PromoteDue();
-            read = _priority.TryDequeue(out item);
-            if (!read && _items.TryDequeue(out item))
-            {
-                read = true;
-                credits++;
-                if (_promotable.Count > 0 && EqualityComparer<T>.Default.Equals(_promotable[0], item))
-                {
-                    _promotable.RemoveAt(0);
-                }
-            }
-
-            signalProducer = ProducerToSignal(credits);
-        }
-
-        Returned(credits, signalProducer);
-        return read;
-    }
+    public bool TryRead([MaybeNullWhen(false)] out T item) => Read(ordinary: true, out item);
 
     /// <summary>Reads the oldest priority item (after promoting the items due), if there is one; never an ordinary item.</summary>
-    public bool TryReadPriority([MaybeNullWhen(false)] out T item)
-    {
-        bool read;
-        bool signalProducer;
-        int credits;
-        lock (_lock)
-        {
-            credits = PromoteDue();
-            read = _priority.TryDequeue(out item);
-            signalProducer = ProducerToSignal(credits);
-        }
-
-        Returned(credits, signalProducer);
-        return read;
-    }
+    public bool TryReadPriority([MaybeNullWhen(false)] out T item) => Read(ordinary: false, out item);
 
     /// <summary>Looks at the item <see cref="TryRead"/> would read, without reading it (nor promoting any).</summary>
     public bool TryPeek([MaybeNullWhen(false)] out T item)
@@ -244,6 +206,32 @@ public sealed class OrderedChannel<T>
         }
 
         _consumerSignal?.Invoke();
+    }
+
+    private bool Read(bool ordinary, [MaybeNullWhen(false)] out T item)
+    {
+        bool read;
+        bool signalProducer;
+        int credits;
+        lock (_lock)
+        {
+            credits = PromoteDue();
+            read = _priority.TryDequeue(out item);
+            if (!read && ordinary && _items.TryDequeue(out item))
+            {
+                read = true;
+                credits++;
+                if (_promotable.Count > 0 && EqualityComparer<T>.Default.Equals(_promotable[0], item))
+                {
+                    _promotable.RemoveAt(0);
+                }
+            }
+
+            signalProducer = ProducerToSignal(credits);
+        }
+
+        Returned(credits, signalProducer);
+        return read;
     }
 
     /// <summary>Under the lock: whether a producer waiting for credit is to hear that <paramref name="credits"/> ordinary items left the queue.</summary>

@@ -44,7 +44,12 @@ internal sealed partial class SubtaskGrain(
         SiloAddress? RemoteSiloOf(TaskKey task) => placement.SiloOf(task) is { } silo && !silo.Equals(locator.LocalSilo) ? silo : null;
 
         var inputs = vertex.Inputs
-            .SelectMany(edge => edge.SourcesOf(index).Select(from => (Edge: edge, From: from, Codec: edge.CreateCodec())))
+            .SelectMany(edge =>
+            {
+                // One encoding per edge, for its cross-silo channels and any channel state: a codec holds no state.
+                var codec = edge.CreateCodec();
+                return edge.SourcesOf(index).Select(from => (Edge: edge, From: from, Codec: codec));
+            })
             .Select(input =>
             {
                 var (edge, from, codec) = input;

@@ -70,7 +70,6 @@ public sealed class StreamTask : ITaskServices
     private readonly Queue<(int Channel, RecordBatch Batch)> _replay = new();
     private InputChannelRecorder? _recording;
     private IStreamElementCodec[]? _inputCodecs;
-    private long _lastTaken = long.MinValue; // the newest checkpoint whose snapshot this task took at its inputs' barriers
     private bool _yielding;
     private long _lastFlush;
     private bool _endOfData;
@@ -474,13 +473,17 @@ public sealed class StreamTask : ITaskServices
 
         if (decision.TriggeredCheckpoint is { } triggered && _barriers.Remove(triggered, out var barrier))
         {
-            foreach (var stale in _barriers.Keys.Where(id => id < triggered).ToArray())
-            {
-                _barriers.Remove(stale);
-            }
-
-            _lastTaken = triggered;
+            ForgetBarriersUpTo(triggered);
             _checkpointer!.Checkpoint(barrier, sendBarrier: true);
+        }
+    }
+
+    /// <summary>The aligned barriers kept of checkpoints up to <paramref name="checkpointId"/> are of no use once it is taken.</summary>
+    private void ForgetBarriersUpTo(long checkpointId)
+    {
+        foreach (var stale in _barriers.Keys.Where(id => id <= checkpointId).ToArray())
+        {
+            _barriers.Remove(stale);
         }
     }
 
@@ -502,18 +505,13 @@ public sealed class StreamTask : ITaskServices
 
         if (_recording is null)
         {
-            if (id <= _lastTaken || _barrierHandler!.SwitchToUnaligned(id, out var decision) is not { } delivered)
+            if (_barrierHandler!.SwitchToUnaligned(id, out var decision) is not { } delivered)
             {
                 return; // a late barrier of a checkpoint taken, aborted or superseded here
             }
 
             Act(decision);
-            foreach (var stale in _barriers.Keys.Where(stale => stale <= id).ToArray())
-            {
-                _barriers.Remove(stale);
-            }
-
-            _lastTaken = id;
+            ForgetBarriersUpTo(id);
             _recording = new InputChannelRecorder(id, InputCodecs, _gate!.IsFinished);
             _checkpointer!.Checkpoint(new CheckpointBarrier(id, barrier.Timestamp, barrier.Kind, unaligned: true), sendBarrier: true, awaitInputState: true);
             foreach (var done in delivered)
@@ -711,4 +709,3 @@ internal interface ISourceMetrics
 {
     long RecordsOut { get; }
 }
-

@@ -46,7 +46,6 @@ internal sealed class SubtaskCheckpointer(
     private readonly Lock _handOver = new();
     private (IRecordWriter Writer, int Channel)[]? _outputChannels;
     private IStreamElementCodec[]? _outputCodecs;
-    private int _outputsWaiting; // pending snapshots whose aligned barrier waits in a writer
     private bool _disposed;
 
     /// <summary>
@@ -96,7 +95,6 @@ internal sealed class SubtaskCheckpointer(
                 output = NewOutputBuffer();
                 var due = barrier.Timestamp + timeout - host.Clock.GetUtcNow();
                 waiting = new WaitingBarrier(barrier, channels, host.Schedule(due > TimeSpan.Zero ? due : TimeSpan.Zero, () => PromoteWaiting(checkpointId)));
-                _outputsWaiting++;
             }
         }
 
@@ -139,15 +137,9 @@ internal sealed class SubtaskCheckpointer(
     /// </summary>
     public void OnOutputProgress()
     {
-        if (_outputsWaiting == 0)
-        {
-            return;
-        }
-
-        var channels = OutputChannels;
         foreach (var pending in _pending.Values)
         {
-            if (pending.Waiting is { } waiting && !waiting.Channels.Any(i => channels[i].Writer.IsWaiting(channels[i].Channel, waiting.Barrier)))
+            if (pending.Waiting is { Resolved.Task.IsCompleted: false } waiting && !waiting.Channels.Any(i => OutputChannels[i].Writer.IsWaiting(OutputChannels[i].Channel, waiting.Barrier)))
             {
                 ResolveWaiting(pending, promote: false);
             }
@@ -278,7 +270,6 @@ internal sealed class SubtaskCheckpointer(
         }
 
         waiting.Timer.Dispose();
-        _outputsWaiting--;
         waiting.Resolved.TrySetResult();
     }
 
