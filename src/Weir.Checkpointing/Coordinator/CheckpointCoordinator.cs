@@ -113,6 +113,12 @@ public sealed class CheckpointCoordinator
     /// <summary>The retained completed checkpoints, oldest first.</summary>
     public IReadOnlyList<CompletedCheckpoint> Retained => _completed.Retained;
 
+    /// <summary>
+    /// Every source ended its stream after a completed checkpoint (or finished): nothing can be
+    /// triggered any more in this attempt, and the newest completed checkpoint is the attempt's last.
+    /// </summary>
+    public bool InputEnded => _plan is not null && _sources.TrueForAll(_endedSources.Contains);
+
     /// <summary>Ids of checkpoints still collecting acknowledgements.</summary>
     public IReadOnlyCollection<long> PendingIds => _pending.Keys;
 
@@ -259,7 +265,7 @@ public sealed class CheckpointCoordinator
     /// </summary>
     public async Task<long?> TriggerAsync(CheckpointKind kind)
     {
-        if (_stopped || _plan is null || _sources.TrueForAll(_endedSources.Contains))
+        if (_stopped || _plan is null || InputEnded)
         {
             return null;
         }

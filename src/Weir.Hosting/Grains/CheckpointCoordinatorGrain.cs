@@ -93,6 +93,8 @@ internal sealed class CheckpointCoordinatorGrain(ICheckpointStoreFactory stores,
 
     public Task<long?> TriggerAsync(CheckpointKind kind) => _coordinator?.TriggerAsync(kind) ?? Task.FromResult<long?>(null);
 
+    public Task<bool> IsInputEndedAsync() => Task.FromResult(_coordinator?.InputEnded ?? false);
+
     public Task SuspendPeriodicCheckpointsAsync()
     {
         _coordinator?.SuspendPeriodicCheckpoints();

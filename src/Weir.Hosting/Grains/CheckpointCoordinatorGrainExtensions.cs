@@ -11,7 +11,8 @@ public static class CheckpointCoordinatorGrainExtensions
     /// until it completed, and triggers again if it failed (a subtask failed, a storage fault) or
     /// could not be triggered yet (the job restarting). A savepoint waits for itself, never for a
     /// checkpoint that completed meanwhile (retention may discard that one). The completed
-    /// checkpoint, or null if none completed within <paramref name="timeout"/>.
+    /// checkpoint, or null if none completed within <paramref name="timeout"/> or none can be
+    /// triggered any more (every source ended its stream after a completed checkpoint: that one is the last).
     /// </summary>
     public static async Task<CompletedCheckpoint?> TakeCheckpointAsync(this ICheckpointCoordinatorGrain coordinator, CheckpointKind kind, TimeProvider clock, TimeSpan timeout)
     {
@@ -20,6 +21,11 @@ public static class CheckpointCoordinatorGrainExtensions
         {
             if (await coordinator.TriggerAsync(kind) is not { } id)
             {
+                if (await coordinator.IsInputEndedAsync())
+                {
+                    return null;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(100), clock);
                 continue;
             }

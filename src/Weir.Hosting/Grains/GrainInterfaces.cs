@@ -64,8 +64,11 @@ public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
     /// <summary>A subtask finished: it is no longer triggered or waited for.</summary>
     Task TaskFinishedAsync(int attempt, TaskKey task);
 
-    /// <summary>Triggers a checkpoint or savepoint now; its id, or null if the job is not running.</summary>
+    /// <summary>Triggers a checkpoint or savepoint now; its id, or null if the job is not running or its input ended (<see cref="IsInputEndedAsync"/>).</summary>
     Task<long?> TriggerAsync(CheckpointKind kind);
+
+    /// <summary>True once every source of the running attempt ended its stream after a completed checkpoint: no checkpoint or savepoint can be triggered any more.</summary>
+    Task<bool> IsInputEndedAsync();
 
     /// <summary>Stops periodic checkpoints for the rest of the attempt (stop-with-savepoint); explicit triggers still run.</summary>
     Task SuspendPeriodicCheckpointsAsync();

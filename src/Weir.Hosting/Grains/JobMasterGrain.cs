@@ -205,7 +205,8 @@ internal sealed partial class JobMasterGrain(
 
     /// <summary>
     /// A savepoint (never discarded by retention), one aborted retried, with periodic checkpoints
-    /// stopped first (the job is cancelled after it); null if checkpointing is off or none completed within a minute.
+    /// stopped first (the job is cancelled after it); null if checkpointing is off, none completed within a minute,
+    /// or the sources ended their input (the last completed checkpoint, which the report then names, has all they read).
     /// </summary>
     private async Task<CompletedCheckpoint?> StopWithSavepointAsync()
     {

@@ -427,6 +427,7 @@ public sealed class CheckpointCoordinatorTests
 
         await h.Coordinator.OnTaskFinishedAsync(Source);
 
+        Assert.True(h.Coordinator.InputEnded);
         Assert.Null(await h.Coordinator.TriggerAsync(CheckpointKind.Checkpoint));
         Assert.Empty(h.Gateway.Triggers);
     }
@@ -440,6 +441,7 @@ public sealed class CheckpointCoordinatorTests
         var aborted = await h.TriggerAsync();
         await h.Coordinator.ReceiveAcknowledgeAsync(Source, aborted, (await h.WriteStateAsync(Source, aborted)) with { EndsStream = true });
         await h.Coordinator.ReceiveDeclineAsync(Map0, aborted, "declined");
+        Assert.False(h.Coordinator.InputEnded);
 
         // Said in a completed one: the sources send no more barriers, so no checkpoint could reach the maps.
         var final = await h.TriggerAsync();
@@ -448,6 +450,7 @@ public sealed class CheckpointCoordinatorTests
         await h.AckAsync(Map1, final);
 
         Assert.Equal(final, h.Coordinator.LatestCompleted!.CheckpointId);
+        Assert.True(h.Coordinator.InputEnded);
         Assert.Null(await h.Coordinator.TriggerAsync(CheckpointKind.Checkpoint));
         Assert.Null(await h.Coordinator.TriggerAsync(CheckpointKind.Savepoint));
         Assert.Equal([aborted, final], h.Gateway.TriggeredIds);
