@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Weir.Serialization;
 using Weir.Streaming.State;
+using Weir.Streaming.Timers;
 using Weir.Streaming.Windowing;
 
 namespace Weir.Benchmarks.State;
@@ -22,7 +23,7 @@ public class CutBenchmark
     private const int Keys = 500_000;
     private readonly DataWriter _writer = new(8 << 20);
     private StateTable<long, WindowMap<long>> _panes = null!;
-    private StateTable<long, long[]> _timers = null!;
+    private StateTable<long, TimerTimestamps> _timers = null!;
     private long[] _keys = [];
     private long[][] _changed = [];
     private int _round;
@@ -36,7 +37,8 @@ public class CutBenchmark
         Prefetch.Enabled = Prefetching;
         WindowMapSerializer<long>.Register();
         _panes = new StateTable<long, WindowMap<long>>("panes", KeyGroups, m => m.Copy(null));
-        _timers = new StateTable<long, long[]>("timers", KeyGroups, copyValue: null);
+        TimerTimestampsSerializer.Register();
+        _timers = new StateTable<long, TimerTimestamps>("timers", KeyGroups, copyValue: null);
         _panes.TrackChanges();
         _timers.TrackChanges();
         var random = new Random(1);
@@ -51,7 +53,7 @@ public class CutBenchmark
             }
 
             _panes.Put(Group(key), key, panes);
-            _timers.Put(Group(key), key, [1_999, 3_999]);
+            _timers.Put(Group(key), key, TimerTimestamps.OfSorted([1_999, 3_999]));
             garbage.Add(new byte[random.Next(16, 200)]);
             if (garbage.Count > 1_000)
             {
@@ -75,7 +77,7 @@ public class CutBenchmark
             _panes.TryGetForUpdate(group, key, out var panes);
             panes.SetAt(0, panes.AccumulatorAt(0) + 1);
             _panes.Put(group, key, panes);
-            _timers.Put(group, key, [1_999, 5_999]);
+            _timers.Put(group, key, TimerTimestamps.OfSorted([1_999, 5_999]));
         }
     }
 

@@ -5,7 +5,7 @@ namespace Weir.Streaming.Timers;
 
 /// <summary>
 /// The timers of one keyed operator subtask. The timers themselves live in keyed state (a sorted
-/// list of timestamps per key and domain), so checkpoints, restores and rescaling carry them like
+/// list of timestamps per key and domain, <see cref="TimerTimestamps"/>), so checkpoints, restores and rescaling carry them like
 /// any state; a priority queue per domain orders them for firing and is rebuilt from the state
 /// when the operator opens. Deleting removes from state only; the queue skips entries no longer in state.
 /// Timers due at one timestamp leave the queue together and fire in key-group order, so the state of
@@ -109,7 +109,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         private const int MaxBatch = 4096;
 
         private readonly HeapKeyedStateBackend<TKey> _backend;
-        private readonly StateTable<TKey, long[]> _table;
+        private readonly StateTable<TKey, TimerTimestamps> _table;
         private readonly PriorityQueue<(TKey Key, int KeyGroupIndex), long> _queue = new();
         private readonly List<(TKey Key, int KeyGroupIndex)> _batch = [];
         private int _batchNext;
@@ -122,14 +122,15 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         public Domain(HeapKeyedStateBackend<TKey> backend, string name)
         {
             _backend = backend;
-            _table = backend.Table<long[]>(name, copyValue: null);
+            TimerTimestampsSerializer.Register();
+            _table = backend.Table<TimerTimestamps>(name, copyValue: null);
             for (var index = 0; index < backend.Range.Count; index++)
             {
                 foreach (var (key, timestamps) in _table.EntriesOf(index))
                 {
-                    foreach (var timestamp in timestamps)
+                    for (var i = 0; i < timestamps.Count; i++)
                     {
-                        _queue.Enqueue((key, index), timestamp);
+                        _queue.Enqueue((key, index), timestamps[i]);
                     }
                 }
             }
@@ -142,7 +143,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
                 var count = 0;
                 for (var index = 0; index < _backend.Range.Count; index++)
                 {
-                    count += _table.EntriesOf(index).Sum(e => e.Value.Length);
+                    count += _table.EntriesOf(index).Sum(e => e.Value.Count);
                 }
 
                 return count;
@@ -153,8 +154,8 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         {
             var index = _backend.CurrentKeyGroupIndex;
             var key = _backend.CurrentKey;
-            var timestamps = _table.TryGet(index, key, out var existing) ? existing : [];
-            var position = Array.BinarySearch(timestamps, timestamp);
+            var exists = _table.TryGet(index, key, out var timestamps);
+            var position = exists ? timestamps.IndexOf(timestamp) : ~0;
             if (IsFiring(index, key, timestamp))
             {
                 // Registered again in its own callback: it stays, and fires again.
@@ -171,12 +172,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             }
 
             // Timer lists are values: replaced, never changed in place (snapshots may read the old one).
-            position = ~position;
-            var updated = new long[timestamps.Length + 1];
-            Array.Copy(timestamps, updated, position);
-            updated[position] = timestamp;
-            Array.Copy(timestamps, position, updated, position + 1, timestamps.Length - position);
-            _table.Put(index, key, updated);
+            _table.Put(index, key, exists ? timestamps.Insert(~position, timestamp) : TimerTimestamps.Of(timestamp));
             _queue.Enqueue((key, index), timestamp);
         }
 
@@ -319,7 +315,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             _firing is { } firing && firing.Timestamp == timestamp && firing.KeyGroupIndex == index && EqualityComparer<TKey>.Default.Equals(firing.Key, key);
 
         private bool Contains(int index, TKey key, long timestamp) =>
-            _table.TryGet(index, key, out var timestamps) && Array.BinarySearch(timestamps, timestamp) >= 0;
+            _table.TryGet(index, key, out var timestamps) && timestamps.IndexOf(timestamp) >= 0;
 
         private bool Remove(int index, TKey key, long timestamp)
         {
@@ -328,22 +324,19 @@ internal sealed class InternalTimerService<TKey> : ITimerService
                 return false;
             }
 
-            var position = Array.BinarySearch(timestamps, timestamp);
+            var position = timestamps.IndexOf(timestamp);
             if (position < 0)
             {
                 return false;
             }
 
-            if (timestamps.Length == 1)
+            if (timestamps.Count == 1)
             {
                 _table.Remove(index, key);
             }
             else
             {
-                var updated = new long[timestamps.Length - 1];
-                Array.Copy(timestamps, updated, position);
-                Array.Copy(timestamps, position + 1, updated, position, timestamps.Length - position - 1);
-                _table.Put(index, key, updated);
+                _table.Put(index, key, timestamps.RemoveAt(position));
             }
 
             return true;

@@ -1,0 +1,127 @@
+using Weir.Serialization;
+
+namespace Weir.Streaming.Timers;
+
+/// <summary>
+/// The timers of one key in one time domain: distinct timestamps in ascending order, never none
+/// (a key without timers has no entry). Immutable, so snapshots may read it while the task goes on.
+/// Most keys have one timer at a time (a window's end, an auction's expiry), and that one is kept
+/// inline, with no array: registering it allocates nothing, a snapshot reads it without following
+/// a reference, and the heap holds one object less per key. Two or more are kept in an array.
+/// </summary>
+internal readonly struct TimerTimestamps
+{
+    private readonly long _single;
+    private readonly long[]? _many;
+
+    private TimerTimestamps(long single, long[]? many)
+    {
+        _single = single;
+        _many = many;
+    }
+
+    /// <summary>How many timestamps (at least one).</summary>
+    public int Count => _many?.Length ?? 1;
+
+    /// <summary>The timestamp at <paramref name="index"/> (ascending).</summary>
+    public long this[int index] => _many is { } many ? many[index] : index == 0 ? _single : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>One timer.</summary>
+    public static TimerTimestamps Of(long timestamp) => new(timestamp, null);
+
+    /// <summary>Timestamps already distinct and ascending, at least one (the array is kept, not copied).</summary>
+    public static TimerTimestamps OfSorted(long[] timestamps) => timestamps.Length switch
+    {
+        0 => throw new ArgumentException("A key's timers are never none.", nameof(timestamps)),
+        1 => new(timestamps[0], null),
+        _ => new(0, timestamps),
+    };
+
+    /// <summary>As <see cref="Array.BinarySearch(Array, object)"/>: the index of <paramref name="timestamp"/>, or the complement of where it would go.</summary>
+    public int IndexOf(long timestamp) =>
+        _many is { } many ? Array.BinarySearch(many, timestamp)
+        : timestamp == _single ? 0
+        : timestamp < _single ? ~0 : ~1;
+
+    /// <summary>These timestamps with <paramref name="timestamp"/> at <paramref name="position"/> (from <see cref="IndexOf"/>'s complement).</summary>
+    public TimerTimestamps Insert(int position, long timestamp)
+    {
+        var count = Count;
+        var updated = new long[count + 1];
+        for (int from = 0, to = 0; to < updated.Length; to++)
+        {
+            updated[to] = to == position ? timestamp : this[from++];
+        }
+
+        return new(0, updated);
+    }
+
+    /// <summary>These timestamps without the one at <paramref name="position"/>; there must be another.</summary>
+    public TimerTimestamps RemoveAt(int position)
+    {
+        var many = _many ?? throw new InvalidOperationException("A key's last timer leaves by removing its entry.");
+        if (many.Length == 2)
+        {
+            return Of(many[1 - position]);
+        }
+
+        var updated = new long[many.Length - 1];
+        Array.Copy(many, updated, position);
+        Array.Copy(many, position + 1, updated, position, updated.Length - position);
+        return new(0, updated);
+    }
+}
+
+/// <summary>
+/// Encodes <see cref="TimerTimestamps"/> byte for byte as the array serializer encodes a <c>long[]</c>
+/// (count + 1, then each timestamp), which timers were before: checkpoints of either restore into this.
+/// </summary>
+internal sealed class TimerTimestampsSerializer : ISerializer<TimerTimestamps>
+{
+    public static readonly TimerTimestampsSerializer Instance = new();
+
+    private TimerTimestampsSerializer()
+    {
+    }
+
+    /// <summary>Registers the serializer (idempotent); call before the first timer table.</summary>
+    public static void Register() => Serializers.Register(Instance);
+
+    public void Write(DataWriter writer, TimerTimestamps value)
+    {
+        var count = value.Count;
+        writer.WriteVarUInt64((ulong)count + 1);
+        for (var i = 0; i < count; i++)
+        {
+            writer.WriteVarInt64(value[i]);
+        }
+    }
+
+    public TimerTimestamps Read(ref DataReader reader)
+    {
+        var prefix = reader.ReadVarUInt64();
+        if (prefix < 2)
+        {
+            throw new SerializationException($"a key's timer list holds {(prefix == 0 ? "nothing (null)" : "no timestamps")}; it holds one or more");
+        }
+
+        if (prefix == 2)
+        {
+            return TimerTimestamps.Of(reader.ReadVarInt64());
+        }
+
+        var count = prefix - 1;
+        if (count > (ulong)reader.Remaining)
+        {
+            throw new SerializationException($"a key's timer list says it holds {count} timestamps, more than the {reader.Remaining} bytes left");
+        }
+
+        var timestamps = new long[count];
+        for (var i = 0; i < timestamps.Length; i++)
+        {
+            timestamps[i] = reader.ReadVarInt64();
+        }
+
+        return TimerTimestamps.OfSorted(timestamps);
+    }
+}
