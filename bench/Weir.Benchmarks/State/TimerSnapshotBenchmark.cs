@@ -25,6 +25,10 @@ public class TimerSnapshotBenchmark
     [Params(false, true)]
     public bool Inline { get; set; }
 
+    /// <summary>Percent of keys with three timers instead of one (q4: auctions with bids that came before them).</summary>
+    [Params(0, 20)]
+    public int ManyPercent { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -38,13 +42,14 @@ public class TimerSnapshotBenchmark
             var key = random.NextInt64(1L << 40);
             var expires = 1_700_000_000_000 + random.Next(1_000_000);
             var group = (int)((ulong)key % KeyGroups);
+            long[] timestamps = random.Next(100) < ManyPercent ? [expires, expires + 1, expires + 2] : [expires];
             if (Inline)
             {
-                inline.Put(group, key, TimerTimestamps.Of(expires));
+                inline.Put(group, key, TimerTimestamps.OfSorted(timestamps));
             }
             else
             {
-                arrays.Put(group, key, [expires]);
+                arrays.Put(group, key, timestamps);
             }
 
             garbage.Add(new byte[random.Next(16, 200)]);

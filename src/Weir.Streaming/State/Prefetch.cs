@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,13 +29,35 @@ internal static class Prefetch
     /// <summary>Off: passes ask for nothing ahead (for benchmarks comparing the two).</summary>
     public static bool Enabled { get; set; } = true;
 
-    /// <summary>Hints the first two cache lines of <paramref name="value"/>'s object (nothing for a value type).</summary>
+    /// <summary>
+    /// Hints the first two cache lines of <paramref name="value"/>'s object; for a value type, which is
+    /// where it is already, what it refers to if it can say (<see cref="IPrefetchable"/>).
+    /// </summary>
     public static void Object<T>(T value)
     {
-        if (!typeof(T).IsValueType && value is not null)
+        if (!typeof(T).IsValueType)
         {
-            Lines(Unsafe.As<T, IntPtr>(ref value));
+            if (value is not null)
+            {
+                Lines(Unsafe.As<T, IntPtr>(ref value));
+            }
         }
+        else if (Inline<T>.Contents is { } contents)
+        {
+            contents(value);
+        }
+    }
+
+    /// <summary>A value type's <see cref="IPrefetchable.PrefetchContents"/> as a constrained call (an interface cast would box it).</summary>
+    private static void ContentsOf<T>(T value)
+        where T : struct, IPrefetchable => value.PrefetchContents();
+
+    /// <summary>For a value type <typeparamref name="T"/> that is <see cref="IPrefetchable"/>, its <see cref="ContentsOf{T}"/>; null otherwise.</summary>
+    private static class Inline<T>
+    {
+        public static readonly Action<T>? Contents = typeof(T).IsValueType && typeof(IPrefetchable).IsAssignableFrom(typeof(T))
+            ? typeof(Prefetch).GetMethod(nameof(ContentsOf), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(T)).CreateDelegate<Action<T>>()
+            : null;
     }
 
     /// <summary>Hints an array's first two cache lines (its elements start after a 16-byte header).</summary>
@@ -52,7 +75,8 @@ internal static class Prefetch
     /// <summary>
     /// In a pass over <paramref name="entries"/> about to handle entry <paramref name="index"/>: asks
     /// for the value <see cref="Distance"/> entries ahead, and for the contents of the one half as far
-    /// (its object asked for earlier, so reading where its contents are hits the cache).
+    /// (its object asked for earlier, so reading where its contents are hits the cache). A value type's
+    /// contents are asked for at the full distance: the value itself is in the entry.
     /// </summary>
     public static void Ahead<TKey, TValue>(ReadOnlySpan<KeyValuePair<TKey, TValue>> entries, int index)
     {
@@ -66,7 +90,7 @@ internal static class Prefetch
             Object(entries[index + Distance].Value);
         }
 
-        if (index + (Distance / 2) < entries.Length && entries[index + (Distance / 2)].Value is IPrefetchable contents)
+        if (!typeof(TValue).IsValueType && index + (Distance / 2) < entries.Length && entries[index + (Distance / 2)].Value is IPrefetchable contents)
         {
             contents.PrefetchContents();
         }

@@ -1,4 +1,5 @@
 using Weir.Serialization;
+using Weir.Streaming.State;
 
 namespace Weir.Streaming.Timers;
 
@@ -7,9 +8,10 @@ namespace Weir.Streaming.Timers;
 /// (a key without timers has no entry). Immutable, so snapshots may read it while the task goes on.
 /// Most keys have one timer at a time (a window's end, an auction's expiry), and that one is kept
 /// inline, with no array: registering it allocates nothing, a snapshot reads it without following
-/// a reference, and the heap holds one object less per key. Two or more are kept in an array.
+/// a reference, and the heap holds one object less per key. Two or more are kept in an array, which
+/// a snapshot asks for ahead (<see cref="IPrefetchable"/>).
 /// </summary>
-internal readonly struct TimerTimestamps
+internal readonly struct TimerTimestamps : IPrefetchable
 {
     private readonly long _single;
     private readonly long[]? _many;
@@ -25,6 +27,15 @@ internal readonly struct TimerTimestamps
 
     /// <summary>The timestamp at <paramref name="index"/> (ascending).</summary>
     public long this[int index] => _many is { } many ? many[index] : index == 0 ? _single : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <inheritdoc />
+    public void PrefetchContents()
+    {
+        if (_many is { } many)
+        {
+            Prefetch.Array(many);
+        }
+    }
 
     /// <summary>One timer.</summary>
     public static TimerTimestamps Of(long timestamp) => new(timestamp, null);

@@ -81,6 +81,27 @@ public sealed class TimerTimestampsTests
     }
 
     [Fact]
+    public void A_snapshot_pass_asks_for_the_arrays_of_keys_with_several_timers_without_boxing_the_values()
+    {
+        KeyValuePair<long, TimerTimestamps>[] entries = [.. Enumerable.Range(0, 64).Select(i => KeyValuePair.Create((long)i, i % 3 == 0 ? TimerTimestamps.OfSorted([i, i + 1]) : TimerTimestamps.Of(i)))];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            Prefetch.Ahead<long, TimerTimestamps>(entries, i);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 100; round++)
+        {
+            for (var i = 0; i < entries.Length; i++)
+            {
+                Prefetch.Ahead<long, TimerTimestamps>(entries, i);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task Timers_of_a_snapshot_taken_before_they_changed_restore_as_they_were()
     {
         var store = new InMemoryCheckpointStore(new ManualTimeProvider());
