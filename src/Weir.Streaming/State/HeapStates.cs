@@ -23,7 +23,7 @@ internal sealed class HeapListState<TKey, T>(HeapKeyedStateBackend<TKey> backend
     where TKey : notnull
 {
     // Elements of a type that can change are handed out as ones the task may change (the list copied first if a snapshot may read it).
-    public IReadOnlyList<T> Get() => table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var list) ? list : [];
+    public ListStateView<T> Get() => new(table.TryGet(backend.CurrentKeyGroupIndex, backend.CurrentKey, mayChange: !StateValues<T>.Immutable, out var list) ? list : null);
 
     public void Add(T value) => ListForUpdate().Add(value);
 

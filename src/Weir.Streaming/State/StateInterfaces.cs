@@ -20,8 +20,8 @@ public interface IValueState<T>
 /// <summary>Keyed list state.</summary>
 public interface IListState<T>
 {
-    /// <summary>The list for the current key (empty if none).</summary>
-    IReadOnlyList<T> Get();
+    /// <summary>The list for the current key (empty if none): a read-only view, enumerated by <c>foreach</c> without allocating.</summary>
+    ListStateView<T> Get();
 
     /// <summary>Appends to the current key's list.</summary>
     void Add(T value);

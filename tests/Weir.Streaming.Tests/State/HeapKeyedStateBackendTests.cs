@@ -56,6 +56,44 @@ public sealed class HeapKeyedStateBackendTests
     }
 
     [Fact]
+    public void A_keys_list_is_a_live_view_and_a_foreach_over_it_allocates_nothing()
+    {
+        var state = _backend.GetListState(new ListStateDescriptor<long>("times"));
+        _backend.SetCurrentKey("a");
+        var none = state.Get();
+        state.Add(1);
+        var view = state.Get();
+        state.Add(2);
+
+        Assert.Empty(none);
+        Assert.Equal([1L, 2L], view);
+        Assert.Equal(2, view[1]);
+
+        long sum = 0;
+        foreach (var time in state.Get())
+        {
+            sum += time;
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            foreach (var time in state.Get())
+            {
+                sum += time;
+            }
+
+            foreach (var time in none)
+            {
+                sum += time;
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(3 * 1_001, sum);
+    }
+
+    [Fact]
     public void Map_state_puts_removes_and_reports_empty_once_the_last_entry_is_gone()
     {
         var state = _backend.GetMapState(new MapStateDescriptor<string, int>("counts"));
