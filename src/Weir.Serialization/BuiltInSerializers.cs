@@ -181,7 +181,20 @@ internal sealed class ArraySerializer<T> : ISerializer<T[]?>
             return null;
         }
 
-        var items = new T[checked((int)(prefix - 1))];
+        var count = checked((int)(prefix - 1));
+        if (count > reader.Remaining)
+        {
+            // More elements than bytes left: corrupt unless the elements take no bytes. Read before allocating for the claim.
+            var list = new List<T>(reader.Remaining);
+            for (var i = 0; i < count; i++)
+            {
+                list.Add(_item.Read(ref reader));
+            }
+
+            return [.. list];
+        }
+
+        var items = new T[count];
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = _item.Read(ref reader);

@@ -284,4 +284,23 @@ public sealed class BuiltInSerializerTests
         RoundTrip.AssertEveryTruncationFails(new Dictionary<string, int> { ["a"] = 1, ["b"] = 2 });
         RoundTrip.AssertEveryTruncationFails(new Order("o-1", 1m, ["x"], Color.Red));
     }
+
+    [Fact]
+    public void An_array_claiming_more_elements_than_bytes_left_fails_as_truncated_without_allocating_for_the_claim()
+    {
+        // A corrupt length: a billion longs, then one byte.
+        var writer = new DataWriter();
+        writer.WriteVarUInt64(1_000_000_001);
+        writer.WriteVarInt64(7);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<SerializationException>(() =>
+        {
+            var reader = new DataReader(writer.WrittenSpan);
+            Serializers.Get<long[]>().Read(ref reader);
+        });
+
+        Assert.Contains("truncated", error.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the reader allocated for the billion elements the data claimed");
+    }
 }

@@ -6,8 +6,9 @@ namespace Weir.Streaming.Timers;
 /// <summary>
 /// The timers of one keyed operator subtask. The timers themselves live in keyed state (a sorted
 /// list of timestamps per key and domain, <see cref="TimerTimestamps"/>), so checkpoints, restores
-/// and rescaling carry them like any state; a priority queue per domain orders them for firing and is rebuilt from the state
-/// when the operator opens. Deleting removes from state only; the queue skips entries no longer in state.
+/// and rescaling carry them like any state; a priority queue per domain orders them for firing and
+/// is rebuilt from the state when the operator opens. Deleting removes from state only; the queue
+/// skips entries no longer in state.
 /// Timers due at one timestamp leave the queue together and fire in key-group order, so the state of
 /// one key group at a time is in the cache (bench/README.md, "Timers at the end of input").
 /// Firing sets the current key, calls the operator back, and runs on the task thread; the fired timer

@@ -57,13 +57,15 @@ internal readonly struct TimerTimestamps : IPrefetchable
     /// <summary>These timestamps with <paramref name="timestamp"/> at <paramref name="position"/> (from <see cref="IndexOf"/>'s complement).</summary>
     public TimerTimestamps Insert(int position, long timestamp)
     {
-        var count = Count;
-        var updated = new long[count + 1];
-        for (int from = 0, to = 0; to < updated.Length; to++)
+        if (_many is not { } many)
         {
-            updated[to] = to == position ? timestamp : this[from++];
+            return new(0, position == 0 ? [timestamp, _single] : [_single, timestamp]);
         }
 
+        var updated = new long[many.Length + 1];
+        Array.Copy(many, updated, position);
+        updated[position] = timestamp;
+        Array.Copy(many, position, updated, position + 1, many.Length - position);
         return new(0, updated);
     }
 

@@ -232,16 +232,4 @@ public sealed class InternalTimerServiceTests
         Assert.Equal([("a", 10L)], _fired);
         Assert.Equal(1, table.ChangeCount(keyGroup));
     }
-
-    /// <summary>Event time only: nothing is scheduled.</summary>
-    private sealed class NoScheduling : ITaskServices
-    {
-        public TimeProvider Clock => TimeProvider.System;
-
-        public IDisposable Schedule(TimeSpan delay, Action action) => throw new InvalidOperationException("No processing-time timer was registered.");
-
-        public void YieldToBarriers()
-        {
-        }
-    }
 }

@@ -142,15 +142,4 @@ public sealed class TimerTimestampsTests
         serializer.Write(writer, value);
         return writer.WrittenSpan.ToArray();
     }
-
-    private sealed class NoScheduling : ITaskServices
-    {
-        public TimeProvider Clock => TimeProvider.System;
-
-        public IDisposable Schedule(TimeSpan delay, Action action) => throw new NotSupportedException();
-
-        public void YieldToBarriers()
-        {
-        }
-    }
 }
