@@ -28,6 +28,9 @@ internal static class ConfigurationKeys
     /// <summary>Weir's own key: Flink has no delta chain to bound.</summary>
     public const string MaxDeltaChainLength = "state.changelog.max-delta-chain-length";
 
+    /// <summary>Weir's own key: Flink's heap backend writes a snapshot as one stream (its RocksDB backend has <c>state.backend.rocksdb.checkpoint.transfer.thread.num</c>).</summary>
+    public const string SnapshotWriteThreads = "state.backend.snapshot.write-threads";
+
     public const string MaxParallelism = "pipeline.max-parallelism";
     public const string DefaultParallelism = "parallelism.default";
     public const string OperatorChaining = "pipeline.operator-chaining.enabled";

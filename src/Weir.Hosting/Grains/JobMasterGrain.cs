@@ -377,7 +377,7 @@ internal sealed partial class JobMasterGrain(
             checkpoint?.CheckpointId,
             checkpoint is null ? null : RestoreStateOf(checkpoint.Metadata, vertex, index),
             restoreLocation,
-            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled, AlignedCheckpointTimeout = Options.Checkpointing.AlignedCheckpointTimeout }));
+            taskOptions) { Changelog = changelog, Unaligned = Options.Checkpointing.UnalignedEnabled, AlignedCheckpointTimeout = Options.Checkpointing.AlignedCheckpointTimeout, SnapshotWriteThreads = Options.State.SnapshotWriteThreads }));
 
         await RecordAsync(running: true);
         var placement = Place();

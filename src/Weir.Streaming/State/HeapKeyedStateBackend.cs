@@ -120,7 +120,7 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
     }
 
     /// <inheritdoc />
-    public KeyedStateSnapshot Snapshot() => KeyedStateSnapshot.Capture(Range, _tables.Values);
+    public KeyedStateSnapshot Snapshot(int writers = 1) => KeyedStateSnapshot.Capture(Range, _tables.Values, writers: writers);
 
     /// <inheritdoc />
     public void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block) => Restore(keyGroup, block, SegmentKind.Full);
@@ -185,8 +185,8 @@ internal interface IKeyedStateBackend
     /// <summary>The registered tables.</summary>
     IEnumerable<IStateTable> Tables { get; }
 
-    /// <summary>The synchronous part of a snapshot: captures every non-empty key group of every table.</summary>
-    KeyedStateSnapshot Snapshot();
+    /// <summary>The synchronous part of a snapshot: captures every non-empty key group of every table, to be written by up to <paramref name="writers"/> writers at once.</summary>
+    KeyedStateSnapshot Snapshot(int writers = 1);
 
     /// <summary>Loads one key group's full block.</summary>
     void RestoreKeyGroup(int keyGroup, ReadOnlySpan<byte> block);

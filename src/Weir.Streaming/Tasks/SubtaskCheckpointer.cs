@@ -277,7 +277,7 @@ internal sealed class SubtaskCheckpointer(
     private IKeyedStateSnapshot? SnapshotKeyedState(StreamOperator op, CheckpointBarrier barrier) =>
         barrier.Kind == CheckpointKind.Checkpoint && _changelogs.TryGetValue(op, out var changelog)
             ? changelog.Capture(barrier.CheckpointId)
-            : op.KeyedStateBackend?.Snapshot();
+            : op.KeyedStateBackend?.Snapshot(deployment.SnapshotWriteThreads);
 
     private async Task CompleteAsync(
         long checkpointId,
@@ -295,7 +295,7 @@ internal sealed class SubtaskCheckpointer(
                 if (keyed is not null)
                 {
                     var path = $"{CheckpointLayout.CheckpointDirectory(deployment.JobId, checkpointId)}/{uid}-{subtask}-{Guid.NewGuid():N}";
-                    pending.Written.Add(path);
+                    pending.Written.AddRange(keyed.ExclusiveFiles(path));
                     handle = await keyed.WriteAsync(store, path, pending.Cancellation.Token);
                 }
 

@@ -32,6 +32,12 @@ public sealed record TaskDeployment(
     /// (<c>execution.checkpointing.aligned-checkpoint-timeout</c>).
     /// </summary>
     public TimeSpan AlignedCheckpointTimeout { get; init; }
+
+    /// <summary>
+    /// How many threads write a full snapshot of an operator's keyed state at once, each a file of a
+    /// run of its key groups (<c>state.backend.snapshot.write-threads</c>); 1 (the default): one file.
+    /// </summary>
+    public int SnapshotWriteThreads { get; init; } = 1;
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ public sealed class WeirOptionsDefaultsTests
         Assert.Equal("hashmap", state.BackendType);
         Assert.Equal(TimeSpan.FromMinutes(10), state.PeriodicMaterializeInterval);
         Assert.Equal(8, state.MaxDeltaChainLength);
+        Assert.Equal(4, state.SnapshotWriteThreads);
     }
 
     [Fact]
@@ -107,6 +108,7 @@ public sealed class WeirOptionsDefaultsTests
             ("state.backend.type", "HashMap"),
             ("state.changelog.periodic-materialize.interval", "1h"),
             ("state.changelog.max-delta-chain-length", "4"),
+            ("state.backend.snapshot.write-threads", "2"),
             ("pipeline.max-parallelism", "32768"),
             ("parallelism.default", "4"),
             ("pipeline.operator-chaining.enabled", "false"),
@@ -145,6 +147,7 @@ public sealed class WeirOptionsDefaultsTests
         Assert.Equal("hashmap", options.State.BackendType);
         Assert.Equal(TimeSpan.FromHours(1), options.State.PeriodicMaterializeInterval);
         Assert.Equal(4, options.State.MaxDeltaChainLength);
+        Assert.Equal(2, options.State.SnapshotWriteThreads);
         Assert.Equal(32768, options.Pipeline.MaxParallelism);
         Assert.Equal(4, options.Pipeline.DefaultParallelism);
         Assert.False(options.Pipeline.OperatorChaining);

@@ -31,6 +31,7 @@ public sealed class WeirOptionsDescribeTests
                 new("state.backend.type", "hashmap"),
                 new("state.changelog.periodic-materialize.interval", "10min"),
                 new("state.changelog.max-delta-chain-length", "8"),
+                new("state.backend.snapshot.write-threads", "4"),
                 new("pipeline.max-parallelism", "128"),
                 new("parallelism.default", "1"),
                 new("pipeline.operator-chaining.enabled", "true"),

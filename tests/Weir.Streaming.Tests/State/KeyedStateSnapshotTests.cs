@@ -188,6 +188,108 @@ public sealed class KeyedStateSnapshotTests
     }
 
     [Fact]
+    public async Task A_snapshot_split_between_four_writers_writes_four_files_of_whole_key_groups_and_restores_every_entry()
+    {
+        // 300,000 entries over 128 key groups: room for four files of at least 65,536 entries each.
+        var backend = new HeapKeyedStateBackend<long>(All, MaxParallelism);
+        var values = backend.GetValueState(new ValueStateDescriptor<long>("values"));
+        const int Keys = 300_000;
+        for (var key = 0L; key < Keys; key++)
+        {
+            backend.SetCurrentKey(key);
+            values.Update(key * 7);
+        }
+
+        using var snapshot = backend.Snapshot(writers: 4);
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        string[] files = ["job/chk-1/op.0", "job/chk-1/op.1", "job/chk-1/op.2", "job/chk-1/op.3"];
+        Assert.Equal(files, snapshot.ExclusiveFiles("job/chk-1/op"));
+        Assert.Equal(files, (await _store.ListFilesAsync("job/chk-1").ToListAsync()).Select(f => f.Path).Order());
+
+        // Each file: a run of whole key groups, back to back from offset 0, every byte in a segment.
+        var segments = handle.KeyGroups.Select(g => (g.KeyGroup, Segment: Assert.Single(g.Segments))).ToArray();
+        Assert.Equal(Enumerable.Range(0, MaxParallelism), segments.Select(s => s.KeyGroup));
+        Assert.Equal(files, segments.Select(s => s.Segment.Path).Distinct());
+        foreach (var file in files)
+        {
+            var inFile = segments.Select(s => s.Segment).Where(s => s.Path == file).ToArray();
+            var bytes = await _store.ReadAllBytesAsync(file);
+            Assert.Equal(Enumerable.Range(0, inFile.Length).Select(i => inFile.Take(i).Sum(s => s.Length)), inFile.Select(s => s.Offset));
+            Assert.Equal(bytes.Length, inFile.Sum(s => s.Length));
+            Assert.InRange(inFile.Length, 24, 40); // about a quarter of the 128 key groups, whose sizes differ a little
+        }
+
+        var restored = new HeapKeyedStateBackend<long>(All, MaxParallelism);
+        var restoredValues = restored.GetValueState(new ValueStateDescriptor<long>("values"));
+        await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+        Assert.Equal(Keys, Enumerable.Range(0, MaxParallelism).Sum(g => restored.Tables.Sum(t => t.EntryCount(g))));
+        for (var key = 0L; key < Keys; key += 997)
+        {
+            restored.SetCurrentKey(key);
+            Assert.Equal(key * 7, restoredValues.Value);
+        }
+    }
+
+    [Fact]
+    public async Task Small_state_stays_one_file_however_many_writers()
+    {
+        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
+        foreach (var key in StateModel.Keys)
+        {
+            live.Backend.SetCurrentKey(key);
+            live.Value.Update(key);
+        }
+
+        using var snapshot = live.Backend.Snapshot(writers: 8);
+        await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        Assert.Equal(1, snapshot.FileCount);
+        Assert.Equal(["job/chk-1/op"], snapshot.ExclusiveFiles("job/chk-1/op"));
+        Assert.Equal(1, _store.Count);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 100_000, 100_000, 100_000, 100_000 }, 4, new[] { 0, 1, 2, 3, 4 })]
+    [InlineData(new long[] { 100_000, 100_000, 100_000, 100_000 }, 8, new[] { 0, 1, 2, 3, 4 })] // no more files than key groups
+    [InlineData(new long[] { 100_000, 100_000, 100_000, 100_000 }, 1, new[] { 0, 4 })]
+    [InlineData(new long[] { 50_000, 50_000, 50_000 }, 4, new[] { 0, 1, 3 })] // 150,000 entries: two files of at least 65,536 (as near as whole groups allow)
+    [InlineData(new long[] { 70_000, 70_000, 70_000 }, 4, new[] { 0, 1, 2, 3 })]
+    [InlineData(new long[] { 400_000, 10, 10, 10, 10 }, 4, new[] { 0, 1, 2, 3, 5 })] // a file per key group when one outweighs the rest
+    [InlineData(new long[] { 10, 10, 10, 400_000 }, 2, new[] { 0, 3, 4 })]
+    [InlineData(new long[0], 4, new[] { 0, 0 })]
+    public void Key_groups_split_into_runs_of_about_equal_entries(long[] entries, int writers, int[] expected)
+    {
+        var points = KeyedStateSnapshot.SplitPoints(entries, writers);
+
+        Assert.Equal(expected, points);
+    }
+
+    [Fact]
+    public void Every_split_gives_each_file_whole_key_groups_and_no_file_more_than_its_share_and_one_group()
+    {
+        var random = new Random(11);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var entries = Enumerable.Range(0, random.Next(1, 200)).Select(_ => (long)random.Next(0, random.Next(1, 60_000))).ToArray();
+            var writers = random.Next(1, 10);
+            var points = KeyedStateSnapshot.SplitPoints(entries, writers);
+
+            var total = entries.Sum();
+            var files = points.Length - 1;
+            var context = $"round {round}: {entries.Length} groups, {total} entries, {writers} writers -> [{string.Join(", ", points)}]";
+            Assert.True(points[0] == 0 && points[^1] == entries.Length, context);
+            Assert.True(points.Zip(points.Skip(1)).All(p => p.First < p.Second), context);
+            Assert.Equal(Math.Clamp(Math.Min(writers, total / KeyedStateSnapshot.MinEntriesPerFile), 1, entries.Length), files);
+            for (var file = 0; file < files; file++)
+            {
+                var run = entries[points[file]..points[file + 1]];
+                Assert.True(run.Sum() <= (total / files) + (2 * run.Max()), $"{context}: file {file} holds {run.Sum()}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_snapshot_restored_at_a_higher_parallelism_gives_each_subtask_exactly_its_key_groups()
     {
         var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));

@@ -27,6 +27,10 @@ internal sealed class ChangelogSnapshot(
     public long MaterializedBytes { get; private set; }
 
     /// <inheritdoc />
+    /// <remarks>None: deltas and materializations go to <c>shared/</c>, whatever happens to this checkpoint.</remarks>
+    public IReadOnlyList<string> ExclusiveFiles(string exclusivePath) => [];
+
+    /// <inheritdoc />
     /// <remarks>
     /// The new files are written whatever happens to this checkpoint (<paramref name="cancellationToken"/>
     /// only stops waiting): the changes are in no other file, and later checkpoints name them.
