@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace Weir.Serialization;
@@ -11,6 +14,7 @@ namespace Weir.Serialization;
 public sealed class DataWriter
 {
     private const int PaddedVarInt32Length = 5;
+    private const int MaxVarInt64Length = 10;
     private byte[] _buffer;
     private int _position;
 
@@ -73,16 +77,53 @@ public sealed class DataWriter
     public void WriteSingle(float value) => WriteInt32(BitConverter.SingleToInt32Bits(value));
 
     /// <summary>Writes an unsigned LEB128 varint (1 to 10 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteVarUInt64(ulong value)
     {
-        Ensure(10);
+        var position = _position;
+        if (value < 0x80 && (uint)position < (uint)_buffer.Length)
+        {
+            _buffer[position] = (byte)value;
+            _position = position + 1;
+            return;
+        }
+
+        WriteLongVarUInt64(value);
+    }
+
+    /// <summary><see cref="WriteVarUInt64"/> of a value of more than one byte, or at the end of the buffer.</summary>
+    private void WriteLongVarUInt64(ulong value)
+    {
+        Ensure(MaxVarInt64Length);
+        var buffer = _buffer;
+        var position = _position;
+        if (value < 0x80)
+        {
+            buffer[position] = (byte)value;
+            _position = position + 1;
+            return;
+        }
+
+        if (Bmi2.X64.IsSupported && value < (1UL << 56))
+        {
+            // 2 to 8 bytes at once: the 7-bit groups spread one to a byte, every byte but the last
+            // with the continuation bit, stored as one little-endian word (Ensure left room for 10).
+            var length = (BitOperations.Log2(value) / 7) + 1;
+            var groups = Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL);
+            var continuation = 0x8080_8080_8080_8080UL >> ((9 - length) * 8);
+            Unsafe.WriteUnaligned(ref buffer[position], groups | continuation);
+            _position = position + length;
+            return;
+        }
+
         while (value >= 0x80)
         {
-            _buffer[_position++] = (byte)(value | 0x80);
+            buffer[position++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        _buffer[_position++] = (byte)value;
+        buffer[position++] = (byte)value;
+        _position = position;
     }
 
     /// <summary>Writes a zig-zag LEB128 varint: small magnitudes, positive or negative, take few bytes.</summary>

@@ -79,6 +79,48 @@ public sealed class DataReaderWriterTests
         Assert.True(reader.End);
     }
 
+    [Fact]
+    public void Varints_of_every_length_are_leb128_byte_for_byte_wherever_they_fall_in_the_buffer()
+    {
+        // The writer stores 2-8 byte varints as one word: against a byte-at-a-time encoder, for
+        // every bit length, after 0-17 bytes already written (so some land at the end of the 16-byte buffer and grow it).
+        var random = new Random(3);
+        for (var bits = 0; bits <= 64; bits++)
+        {
+            var top = bits == 0 ? 0 : 1UL << (bits - 1);
+            var all = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+            foreach (var value in new[] { top, all, top | ((ulong)random.NextInt64() & all) })
+            {
+                for (var before = 0; before <= 17; before++)
+                {
+                    var writer = new DataWriter(16);
+                    var prefix = Enumerable.Range(1, before).Select(i => (byte)i).ToArray();
+                    foreach (var b in prefix)
+                    {
+                        writer.WriteByte(b);
+                    }
+
+                    writer.WriteVarUInt64(value);
+                    writer.WriteByte(0xEE);
+
+                    Assert.Equal([.. prefix, .. Leb128(value), 0xEE], writer.ToArray());
+                }
+            }
+        }
+    }
+
+    private static byte[] Leb128(ulong value)
+    {
+        var bytes = new List<byte>();
+        for (; value >= 0x80; value >>= 7)
+        {
+            bytes.Add((byte)(value | 0x80));
+        }
+
+        bytes.Add((byte)value);
+        return [.. bytes];
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -56,7 +56,7 @@ internal sealed class NexmarkCommand : IBenchCommand
         }
 
         var interval = settings.CheckpointInterval is { } i ? FlinkDuration.Format(i) : "off";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nexmark {settings.Query.Name} ({settings.Query.Description}): {settings.Events:N0} events, parallelism {settings.Parallelism}, {settings.Partitions} partitions, event time {settings.EventRate:N0} events/s, checkpoints {interval}{(settings.Incremental ? " (incremental)" : string.Empty)}{(settings.Unaligned ? settings.AlignedCheckpointTimeout > TimeSpan.Zero ? $" (unaligned after {FlinkDuration.Format(settings.AlignedCheckpointTimeout)})" : " (unaligned)" : string.Empty)}, {Environment.ProcessorCount} processors"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nexmark {settings.Query.Name} ({settings.Query.Description}): {settings.Events:N0} events, parallelism {settings.Parallelism}, {settings.Partitions} partitions, event time {settings.EventRate:N0} events/s, checkpoints {interval}{(settings.Incremental ? " (incremental)" : string.Empty)}{(settings.Unaligned ? settings.AlignedCheckpointTimeout > TimeSpan.Zero ? $" (unaligned after {FlinkDuration.Format(settings.AlignedCheckpointTimeout)})" : " (unaligned)" : string.Empty)}{(settings.SnapshotWriteThreads is { } threads ? $", snapshot write threads {threads}" : string.Empty)}, {Environment.ProcessorCount} processors"));
 
         var runs = new List<RunFigures>();
         if (settings.BaselineOnly)

@@ -11,6 +11,7 @@ internal sealed record NexmarkSettings
         usage: nexmark --query <q0|q1|q2|q3|q4|q5|q7|q8> --events <n> --parallelism <p> [--json <file>]
                        [--checkpoint-interval <duration, e.g. 1s; default off>] [--incremental] [--unaligned]
                        [--aligned-checkpoint-timeout <duration; with --unaligned: start aligned, turn unaligned after it>]
+                       [--snapshot-write-threads <n, 1 to 64; default Weir's, 4>]
                        [--output <rows.jsonl>] [--dump-events <events.jsonl>]
                        [--baseline] [--with-baseline] [--compare-off] [--runs <n, default 1>] [--warmup-events <n>]
                        [--partitions <n, default parallelism>] [--event-rate <events per second of event time, default 10000000>]
@@ -37,6 +38,9 @@ internal sealed record NexmarkSettings
 
     /// <summary>Unaligned checkpoints (execution.checkpointing.unaligned.enabled).</summary>
     public bool Unaligned { get; init; }
+
+    /// <summary>state.backend.snapshot.write-threads (null: Weir's default).</summary>
+    public int? SnapshotWriteThreads { get; init; }
 
     /// <summary>With <see cref="Unaligned"/>: execution.checkpointing.aligned-checkpoint-timeout (0: unaligned from the start).</summary>
     public TimeSpan AlignedCheckpointTimeout { get; init; }
@@ -67,7 +71,7 @@ internal sealed record NexmarkSettings
 
     public bool Allocations { get; init; }
 
-    private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--aligned-checkpoint-timeout", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
+    private static readonly string[] Options = ["--query", "--events", "--parallelism", "--partitions", "--channel-capacity", "--checkpoint-interval", "--aligned-checkpoint-timeout", "--snapshot-write-threads", "--output", "--dump-events", "--json", "--runs", "--warmup-events", "--event-rate", "--seed"];
 
     private static readonly string[] Flags = ["--incremental", "--unaligned", "--baseline", "--with-baseline", "--compare-off", "--verbose", "--allocations"];
 
@@ -98,6 +102,7 @@ internal sealed record NexmarkSettings
                 Incremental = arguments.Has("--incremental"),
                 Unaligned = arguments.Has("--unaligned"),
                 AlignedCheckpointTimeout = PositiveDuration("--aligned-checkpoint-timeout", arguments.Text("--aligned-checkpoint-timeout")) ?? TimeSpan.Zero,
+                SnapshotWriteThreads = arguments.IsSet("--snapshot-write-threads") ? (int)arguments.Count("--snapshot-write-threads", 0, 1, StateOptions.MaxSnapshotWriteThreads) : null,
                 BaselineOnly = arguments.Has("--baseline"),
                 WithBaseline = arguments.Has("--with-baseline"),
                 CompareOff = arguments.Has("--compare-off"),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -84,7 +85,7 @@ internal sealed class WeirRunner : IAsyncDisposable
         var jobId = $"nexmark-{settings.Query.Name}-{++_jobs}";
         var graph = Job(settings.Query, settings.Generator, events, settings.Parallelism, settings.Partitions, sinks, probe).Build(jobId);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var job = await SubmitAsync(graph, checkpoints ? settings.CheckpointInterval : null, settings.Incremental && checkpoints, settings.Unaligned && checkpoints, settings.AlignedCheckpointTimeout);
+        var job = await SubmitAsync(graph, checkpoints ? settings.CheckpointInterval : null, settings.Incremental && checkpoints, settings.Unaligned && checkpoints, settings.AlignedCheckpointTimeout, settings.SnapshotWriteThreads);
         var status = await job.WaitForTerminationAsync();
         var jobSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (status.State != JobState.Finished)
@@ -108,9 +109,10 @@ internal sealed class WeirRunner : IAsyncDisposable
     }
 
     /// <summary>Submits <paramref name="graph"/> as the job of its name, checkpointing to the runner's directory every <paramref name="interval"/> (null: off).</summary>
-    public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental, bool unaligned, TimeSpan alignedCheckpointTimeout = default) =>
+    public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental, bool unaligned, TimeSpan alignedCheckpointTimeout = default, int? snapshotWriteThreads = null) =>
         _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(graph.Name, WeirOptions.Default.With(
             ("execution.checkpointing.dir", _checkpointDirectory),
+            ("state.backend.snapshot.write-threads", (snapshotWriteThreads ?? new StateOptions().SnapshotWriteThreads).ToString(CultureInfo.InvariantCulture)),
             ("execution.checkpointing.interval", interval is { } every ? FlinkDuration.Format(every) : "0"),
             ("execution.checkpointing.incremental", incremental ? "true" : "false"),
             ("execution.checkpointing.unaligned.enabled", unaligned ? "true" : "false"),
