@@ -165,7 +165,7 @@ public sealed class KeyedStateSnapshotTests
     }
 
     [Fact]
-    public async Task Each_key_group_with_state_becomes_one_checksummed_segment_of_one_file()
+    public async Task Small_state_becomes_one_file_with_a_checksummed_segment_per_key_group_however_many_writers()
     {
         var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
         foreach (var key in StateModel.Keys)
@@ -174,8 +174,11 @@ public sealed class KeyedStateSnapshotTests
             live.Value.Update(key);
         }
 
-        using var snapshot = live.Backend.Snapshot();
+        using var snapshot = live.Backend.Snapshot(writers: 8);
         var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        Assert.Equal(["job/chk-1/op"], snapshot.ExclusiveFiles("job/chk-1/op"));
+        Assert.Equal(1, _store.Count);
 
         var groups = StateModel.Keys.Select(k => KeyGroupAssigner.KeyGroupFor(k, MaxParallelism)).Distinct().Order();
         Assert.Equal(groups, handle.KeyGroups.Select(g => g.KeyGroup));
@@ -229,24 +232,6 @@ public sealed class KeyedStateSnapshotTests
             restored.SetCurrentKey(key);
             Assert.Equal(key * 7, restoredValues.Value);
         }
-    }
-
-    [Fact]
-    public async Task Small_state_stays_one_file_however_many_writers()
-    {
-        var live = StateModel.States.Register(new HeapKeyedStateBackend<string>(All, MaxParallelism));
-        foreach (var key in StateModel.Keys)
-        {
-            live.Backend.SetCurrentKey(key);
-            live.Value.Update(key);
-        }
-
-        using var snapshot = live.Backend.Snapshot(writers: 8);
-        await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
-
-        Assert.Equal(1, snapshot.FileCount);
-        Assert.Equal(["job/chk-1/op"], snapshot.ExclusiveFiles("job/chk-1/op"));
-        Assert.Equal(1, _store.Count);
     }
 
     [Theory]
