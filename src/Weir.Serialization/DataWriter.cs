@@ -97,20 +97,13 @@ public sealed class DataWriter
         Ensure(MaxVarInt64Length);
         var buffer = _buffer;
         var position = _position;
-        if (value < 0x80)
-        {
-            buffer[position] = (byte)value;
-            _position = position + 1;
-            return;
-        }
-
         if (Bmi2.X64.IsSupported && value < (1UL << 56))
         {
-            // 2 to 8 bytes at once: the 7-bit groups spread one to a byte, every byte but the last
+            // 1 to 8 bytes at once: the 7-bit groups spread one to a byte, every byte but the last
             // with the continuation bit, stored as one little-endian word (Ensure left room for 10).
             var length = (BitOperations.Log2(value) / 7) + 1;
             var groups = Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL);
-            var continuation = 0x8080_8080_8080_8080UL >> ((9 - length) * 8);
+            var continuation = 0x0080_8080_8080_8080UL >> ((8 - length) * 8);
             Unsafe.WriteUnaligned(ref buffer[position], groups | continuation);
             _position = position + length;
             return;

@@ -111,12 +111,14 @@ internal sealed class WeirRunner : IAsyncDisposable
     /// <summary>Submits <paramref name="graph"/> as the job of its name, checkpointing to the runner's directory every <paramref name="interval"/> (null: off).</summary>
     public Task<JobHandle> SubmitAsync(JobGraph graph, TimeSpan? interval, bool incremental, bool unaligned, TimeSpan alignedCheckpointTimeout = default, int? snapshotWriteThreads = null) =>
         _host.Services.GetRequiredService<WeirJobClient>().SubmitAsync(graph, new JobSubmitOptions(graph.Name, WeirOptions.Default.With(
+        [
             ("execution.checkpointing.dir", _checkpointDirectory),
-            ("state.backend.snapshot.write-threads", (snapshotWriteThreads ?? new StateOptions().SnapshotWriteThreads).ToString(CultureInfo.InvariantCulture)),
             ("execution.checkpointing.interval", interval is { } every ? FlinkDuration.Format(every) : "0"),
             ("execution.checkpointing.incremental", incremental ? "true" : "false"),
             ("execution.checkpointing.unaligned.enabled", unaligned ? "true" : "false"),
-            ("execution.checkpointing.aligned-checkpoint-timeout", FlinkDuration.Format(alignedCheckpointTimeout)))));
+            ("execution.checkpointing.aligned-checkpoint-timeout", FlinkDuration.Format(alignedCheckpointTimeout)),
+            .. snapshotWriteThreads is { } threads ? [("state.backend.snapshot.write-threads", threads.ToString(CultureInfo.InvariantCulture))] : Array.Empty<(string, string)>(),
+        ])));
 
     public async ValueTask DisposeAsync()
     {
