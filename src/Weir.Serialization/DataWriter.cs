@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -15,11 +16,25 @@ public sealed class DataWriter
 {
     private const int PaddedVarInt32Length = 5;
     private const int MaxVarInt64Length = 10;
+    private readonly bool _pooled;
     private byte[] _buffer;
     private int _position;
 
     /// <summary>Creates a writer with an initial capacity.</summary>
     public DataWriter(int initialCapacity = 256) => _buffer = new byte[Math.Max(16, initialCapacity)];
+
+    private DataWriter(byte[] buffer)
+    {
+        _buffer = buffer;
+        _pooled = true;
+    }
+
+    /// <summary>
+    /// A writer whose buffers are rented from the shared array pool, as it starts and as it grows;
+    /// <see cref="ReturnBuffer"/> gives the last back. For large writes made again and again (state
+    /// files), whose growing buffers would otherwise be new large objects every time.
+    /// </summary>
+    public static DataWriter Pooled(int initialCapacity) => new(ArrayPool<byte>.Shared.Rent(Math.Max(16, initialCapacity)));
 
     /// <summary>Bytes written.</summary>
     public int Length => _position;
@@ -32,6 +47,17 @@ public sealed class DataWriter
 
     /// <summary>Forgets what was written, keeping the buffer.</summary>
     public void Reset() => _position = 0;
+
+    /// <summary>A <see cref="Pooled"/> writer's buffer back to the pool: what was written is gone, and the writer is not to be used again.</summary>
+    public void ReturnBuffer()
+    {
+        if (_pooled && _buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _position = 0;
+        }
+    }
 
     /// <summary>A copy of the bytes written.</summary>
     public byte[] ToArray() => WrittenSpan.ToArray();
@@ -218,6 +244,15 @@ public sealed class DataWriter
         }
 
         var size = (int)Math.Min(Math.Max((long)_buffer.Length * 2, needed), Array.MaxLength);
-        Array.Resize(ref _buffer, size);
+        if (!_pooled)
+        {
+            Array.Resize(ref _buffer, size);
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.AsSpan(0, _position).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = grown;
     }
 }

@@ -209,6 +209,26 @@ public sealed class DataReaderWriterTests
     }
 
     [Fact]
+    public void A_pooled_writer_writes_what_a_plain_one_does_as_it_grows_and_gives_its_buffer_back()
+    {
+        var (plain, pooled) = (new DataWriter(16), DataWriter.Pooled(16));
+        var random = new Random(5);
+        for (var i = 0; i < 50_000; i++)
+        {
+            var value = random.NextInt64() >> random.Next(64);
+            plain.WriteVarInt64(value);
+            pooled.WriteVarInt64(value);
+        }
+
+        Assert.Equal(plain.WrittenSpan.ToArray(), pooled.WrittenSpan.ToArray());
+        pooled.ReturnBuffer();
+        Assert.Equal(0, pooled.Length);
+        pooled.ReturnBuffer();
+        plain.ReturnBuffer();
+        Assert.True(plain.Length > 200_000);
+    }
+
+    [Fact]
     public void Patching_an_int32_overwrites_a_length_written_earlier()
     {
         var writer = new DataWriter();

@@ -18,6 +18,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
 {
     private const string TemporaryPrefix = ".weir-tmp-";
     private const int BufferSize = 1 << 20;
+
+    /// <summary>
+    /// A write's buffer: under the large object heap's threshold, so writing a file allocates no large
+    /// object; writes as large as it (state files' key-group blocks) go straight to the file uncopied.
+    /// </summary>
+    private const int WriteBufferSize = 64 << 10;
     private const long DurableStep = 16L << 20;
     private readonly string _root;
 
@@ -54,7 +60,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         var temporary = Path.Combine(directory, $"{TemporaryPrefix}{Guid.NewGuid():N}");
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferSize, FileOptions.Asynchronous))
             {
                 await content(new SteppedFlushStream(stream, DurableStep), cancellationToken);
                 await stream.FlushAsync(cancellationToken);

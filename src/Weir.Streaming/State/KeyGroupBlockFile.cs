@@ -26,16 +26,24 @@ internal static class KeyGroupBlockFile
             path,
             async (stream, ct) =>
             {
-                var writer = new DataWriter(64 * 1024);
-                long offset = 0;
-                foreach (var (keyGroup, states) in groups)
+                // Blocks are as large as key groups' state, written every checkpoint: a pooled buffer, not a new one.
+                var writer = DataWriter.Pooled(64 * 1024);
+                try
                 {
-                    writer.Reset();
-                    WriteBlock(writer, states, writeState);
-                    var checksum = Crc32C.Compute(writer.WrittenSpan);
-                    await stream.WriteAsync(writer.WrittenMemory, ct);
-                    keyGroups.Add(new KeyGroupState(keyGroup, [new StateSegment(path, offset, writer.Length, checksum, kind)]));
-                    offset += writer.Length;
+                    long offset = 0;
+                    foreach (var (keyGroup, states) in groups)
+                    {
+                        writer.Reset();
+                        WriteBlock(writer, states, writeState);
+                        var checksum = Crc32C.Compute(writer.WrittenSpan);
+                        await stream.WriteAsync(writer.WrittenMemory, ct);
+                        keyGroups.Add(new KeyGroupState(keyGroup, [new StateSegment(path, offset, writer.Length, checksum, kind)]));
+                        offset += writer.Length;
+                    }
+                }
+                finally
+                {
+                    writer.ReturnBuffer();
                 }
             },
             WriteMode.CreateOnly,

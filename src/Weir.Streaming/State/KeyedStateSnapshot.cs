@@ -7,7 +7,8 @@ namespace Weir.Streaming.State;
 /// A keyed-state snapshot between its two parts: captured synchronously (each key group's entries
 /// copied by reference, see <see cref="StateTable{TKey, TValue}"/>), written asynchronously to
 /// state files whose key-group blocks become the segments of a <see cref="KeyedStateHandle"/>.
-/// Disposing frees the captures, written or not (never while the write runs).
+/// The write releases each capture once it is serialized; disposing frees those left (never while
+/// the write runs), so a snapshot written or not, or written part way, frees all.
 ///
 /// A file is a <see cref="KeyGroupBlockFile"/> of full blocks, where a payload is
 /// <c>entry count | key, value ...</c>. Full checkpoints write to <c>chk-n/</c>; incremental
@@ -149,8 +150,19 @@ internal sealed class KeyedStateSnapshot : IKeyedStateSnapshot
         return points;
     }
 
+    /// <summary>Writes the groups' captures to one file, each released once serialized: the table changes those values in place again.</summary>
     private static Task<List<KeyGroupState>> WriteFileAsync(ICheckpointStore store, string path, List<(int KeyGroup, List<(IStateTable Table, object Capture)> States)> groups, CancellationToken cancellationToken) =>
-        KeyGroupBlockFile.WriteAsync(store, path, groups, static (table, capture, writer) => table.WriteCaptured(capture, writer), SegmentKind.Full, cancellationToken);
+        KeyGroupBlockFile.WriteAsync(
+            store,
+            path,
+            groups,
+            static (table, capture, writer) =>
+            {
+                table.WriteCaptured(capture, writer);
+                table.Release(capture);
+            },
+            SegmentKind.Full,
+            cancellationToken);
 
     public void Dispose()
     {

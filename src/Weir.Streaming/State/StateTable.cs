@@ -14,12 +14,12 @@ namespace Weir.Streaming.State;
 /// the key group's sharing mark on, so every value in it counts as one a snapshot may read. A value
 /// changed in place (<see cref="TryGetForUpdate"/>, <see cref="GetOrAddForUpdate"/>,
 /// <see cref="GetOrAddForAppend"/>) is deep-copied first (<see cref="ValueDelta{TValue}.Copy"/>, for
-/// mutable containers such as lists) if it is so shared, once; a put or a removal replaces the
-/// map's reference and leaves the captured value alone (after Flink's <c>CopyOnWriteStateMap</c>,
-/// which copies its bucket array at a snapshot and versions its entries the same way). So the
-/// synchronous part of a checkpoint copies 2 words per entry; the upload reads only its array,
-/// and costs a value copy per value changed in place after the capture. The map itself is never
-/// shared, so a write never copies it.
+/// mutable containers such as lists) if it is so shared and the capture is not yet released, once;
+/// a put or a removal replaces the map's reference and leaves the captured value alone (after Flink's
+/// <c>CopyOnWriteStateMap</c>, which copies its bucket array at a snapshot and versions its entries the
+/// same way). So the synchronous part of a checkpoint copies 2 words per entry; the upload reads only
+/// its array, and costs a value copy per value changed in place while it runs. The map itself is
+/// never shared, so a write never copies it.
 ///
 /// Change tracking (incremental checkpoints, <see cref="TrackChanges"/>). Every change marks the
 /// entry itself with the interval (cut to cut) it happened in and how (<see cref="Slot.Tracked"/>):
@@ -67,6 +67,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     private readonly Dictionary<TKey, Slot>[] _groups;
     private readonly int[] _sharing;
+    private readonly int[] _liveCaptures;
     private readonly Stack<KeyValuePair<TKey, TValue>[]> _captureChunks = new();
     private readonly ValueDelta<TValue> _values;
     private readonly ISerializer<TKey> _keySerializer;
@@ -90,6 +91,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         _values = values;
         _groups = new Dictionary<TKey, Slot>[keyGroupCount];
         _sharing = new int[keyGroupCount];
+        _liveCaptures = new int[keyGroupCount];
         for (var i = 0; i < keyGroupCount; i++)
         {
             _groups[i] = [];
@@ -209,11 +211,14 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>The slot's value, deep-copied first if a snapshot may still read it (the slot was last copied or put before the key group's map was last shared).</summary>
+    /// <summary>
+    /// The slot's value, deep-copied first if a snapshot may still read it: the slot was last copied or
+    /// put before the key group's map was last shared, and a capture of the key group is not yet released.
+    /// </summary>
     private TValue Unshared(int keyGroupIndex, ref Slot slot)
     {
         var sharing = _sharing[keyGroupIndex];
-        if (slot.CopiedIn != sharing)
+        if (slot.CopiedIn != sharing && Volatile.Read(ref _liveCaptures[keyGroupIndex]) > 0)
         {
             if (_values.CopiesValues)
             {
@@ -289,7 +294,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             return null;
         }
 
-        var captured = new CapturedEntries(_captureChunks, map.Count);
+        var captured = new CapturedEntries(_captureChunks, keyGroupIndex, map.Count);
         var (chunk, index) = (0, 0);
         var entries = captured.Chunks[0];
         foreach (var (key, slot) in map)
@@ -304,11 +309,25 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
 
         _sharing[keyGroupIndex]++;
+        Interlocked.Increment(ref _liveCaptures[keyGroupIndex]);
         return captured;
     }
 
     /// <inheritdoc />
-    public void Release(object capture) => ((CapturedEntries)capture).Return(_captureChunks, tableEntries: Count);
+    /// <remarks>
+    /// Once no capture of the key group is left, values are changed in place again without a copy
+    /// (until the next capture): a snapshot written in a fraction of the interval does not make every
+    /// value changed in the rest of it a copy (Flink's <c>highestRequiredSnapshotVersion</c>). Any
+    /// thread; the write that read the capture is over, so nothing reads its values any more.
+    /// </remarks>
+    public void Release(object capture)
+    {
+        var captured = (CapturedEntries)capture;
+        if (captured.Return(_captureChunks, tableEntries: Count))
+        {
+            Interlocked.Decrement(ref _liveCaptures[captured.KeyGroupIndex]);
+        }
+    }
 
     /// <inheritdoc />
     public void WriteCaptured(object capture, DataWriter writer)
@@ -666,8 +685,9 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         private readonly int _full;
         private int _returned;
 
-        public CapturedEntries(Stack<KeyValuePair<TKey, TValue>[]> free, int count)
+        public CapturedEntries(Stack<KeyValuePair<TKey, TValue>[]> free, int keyGroupIndex, int count)
         {
+            KeyGroupIndex = keyGroupIndex;
             Count = count;
             _full = count / ChunkLength;
             var tail = count % ChunkLength;
@@ -686,17 +706,19 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
             }
         }
 
+        public int KeyGroupIndex { get; }
+
         public int Count { get; }
 
         /// <summary>The chunks, in order: <see cref="Count"/> entries, every chunk full but the last.</summary>
         public KeyValuePair<TKey, TValue>[][] Chunks { get; }
 
-        /// <summary>Clears the chunks (no value stays reachable through them) and gives them back; once.</summary>
-        public void Return(Stack<KeyValuePair<TKey, TValue>[]> free, long tableEntries)
+        /// <summary>Clears the chunks (no value stays reachable through them) and gives them back; once: false if they were already.</summary>
+        public bool Return(Stack<KeyValuePair<TKey, TValue>[]> free, long tableEntries)
         {
             if (Interlocked.Exchange(ref _returned, 1) != 0)
             {
-                return;
+                return false;
             }
 
             for (var i = 0; i < _full; i++)
@@ -717,6 +739,8 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 System.Array.Clear(Chunks[_full], 0, Count - (_full * ChunkLength));
                 ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(Chunks[_full]);
             }
+
+            return true;
         }
     }
 
@@ -759,7 +783,7 @@ internal interface IStateTable
     /// <summary>Captures a key group's entries for a snapshot (values as they are now, copied on a later write in place); null if it is empty.</summary>
     object? Capture(int keyGroupIndex);
 
-    /// <summary>Frees what <see cref="Capture"/> took (after the write, or instead of it).</summary>
+    /// <summary>Frees what <see cref="Capture"/> took (once written, or instead of a write); a second call does nothing.</summary>
     void Release(object capture);
 
     /// <summary>Writes a capture: count, then key and value pairs.</summary>

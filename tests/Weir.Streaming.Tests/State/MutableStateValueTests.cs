@@ -188,6 +188,74 @@ public sealed class MutableStateValueTests
             new AggregateFunction<long, (long, long), long>(() => (0, 0), (v, a) => (a.Item1 + v, a.Item2 + 1), a => a.Item1), window: null).CopyAccumulator);
     }
 
+    [Fact]
+    public void A_value_changed_in_place_is_copied_once_per_capture_and_only_while_a_capture_is_not_released()
+    {
+        var table = new StateTable<string, Totals>("totals", keyGroupCount: 1, StateValues<Totals>.Copier);
+        table.Put(0, "a", new Totals { Sum = 1 });
+        Assert.True(table.TryGetForUpdate(0, "a", out var original));
+
+        var capture = table.Capture(0)!;
+        Assert.True(table.TryGetForUpdate(0, "a", out var copied));
+        Assert.NotSame(original, copied);
+        Assert.True(table.TryGetForUpdate(0, "a", out var again));
+        Assert.Same(copied, again);
+
+        // Released, the capture reads nothing more: values change in place again.
+        table.Release(capture);
+        Assert.True(table.TryGetForUpdate(0, "a", out var released));
+        Assert.Same(copied, released);
+        table.Release(table.Capture(0)!);
+        Assert.True(table.TryGetForUpdate(0, "a", out var afterAnother));
+        Assert.Same(copied, afterAnother);
+
+        // Of two captures one released, the other still reads; a second release of one capture counts once.
+        var older = table.Capture(0)!;
+        var newer = table.Capture(0)!;
+        table.Release(newer);
+        table.Release(newer);
+        Assert.True(table.TryGetForUpdate(0, "a", out var whileOlder));
+        Assert.NotSame(copied, whileOlder);
+        table.Release(older);
+        var last = table.Capture(0)!;
+        Assert.True(table.TryGetForUpdate(0, "a", out var whileLast));
+        Assert.NotSame(whileOlder, whileLast);
+        table.Release(last);
+    }
+
+    [Fact]
+    public async Task A_snapshot_frees_its_values_for_changes_in_place_once_written_before_it_is_disposed()
+    {
+        var table = new StateTable<string, Totals>("totals", keyGroupCount: 128, StateValues<Totals>.Copier);
+        var keys = Enumerable.Range(0, 1_000).Select(i => $"k{i}").ToArray();
+        foreach (var key in keys)
+        {
+            table.Put(KeyGroupAssigner.KeyGroupFor(key, 128), key, new Totals { Sum = 1 });
+        }
+
+        var captured = keys.ToDictionary(k => k, k => Update(k, 0));
+        using var snapshot = KeyedStateSnapshot.Capture(All, [table]);
+        var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
+
+        // Written: changed in place, without a copy, before the snapshot is disposed.
+        foreach (var key in keys)
+        {
+            Assert.Same(captured[key], Update(key, 100));
+        }
+
+        var restored = new HeapKeyedStateBackend<string>(All, 128);
+        await KeyedStateRestore.RestoreAsync(_store, restored, handle.KeyGroups, CancellationToken.None);
+        var restoredTable = restored.Table<Totals>("totals", StateValues<Totals>.Copier);
+        Assert.All(keys, key => Assert.True(restoredTable.TryGet(KeyGroupAssigner.KeyGroupFor(key, 128), key, out var value) && value.Sum == 1));
+
+        Totals Update(string key, long add)
+        {
+            Assert.True(table.TryGetForUpdate(KeyGroupAssigner.KeyGroupFor(key, 128), key, out var value));
+            value.Sum += add;
+            return value;
+        }
+    }
+
     private async Task<HeapKeyedStateBackend<string>> RestoreAsync(KeyedStateSnapshot snapshot)
     {
         var handle = await snapshot.WriteAsync(_store, "job/chk-1/op", CancellationToken.None);
