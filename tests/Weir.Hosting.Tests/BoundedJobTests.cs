@@ -27,4 +27,53 @@ public sealed class BoundedJobTests
         var finals = results.GroupBy(r => r.Word).ToDictionary(g => g.Key, g => g.Max(r => r.Count));
         Assert.Equal(words.GroupBy(w => w).ToDictionary(g => g.Key, g => g.Count()), finals);
     }
+
+    [Fact]
+    public async Task Waiting_for_a_job_asks_only_its_state_so_the_state_answers_while_a_subtask_is_held_in_a_long_turn()
+    {
+        await using var silo = await TestSilo.StartAsync(("parallelism.default", "1"));
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var env = StreamExecutionEnvironment.Create(defaultParallelism: 1);
+        env.FromCollection(Enumerable.Range(0, 10).ToArray())
+            .Map(i =>
+            {
+                if (i == 5)
+                {
+                    entered.Set();
+                    release.Wait(TimeSpan.FromSeconds(60));
+                }
+
+                return i;
+            })
+            .AddSink(new CollectingSink<int>("held-turn"));
+
+        var job = await silo.Jobs.SubmitAsync(env.Build("held-turn"));
+        var waiting = job.WaitForTerminationAsync();
+        try
+        {
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the map function was never called with 5");
+
+            // The state is the job master's alone, and the wait's polls ask for nothing more; the full status asks the subtask, held in its turn.
+            var master = silo.Services.GetGrainFactory().GetGrain<IJobMasterGrain>("held-turn");
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(JobState.Running, await master.GetStateAsync().Within("the job's state answers", TimeSpan.FromSeconds(10)));
+            }
+
+            var status = job.GetStatusAsync();
+            await Task.Delay(200);
+            Assert.False(status.IsCompleted);
+            Assert.False(waiting.IsCompleted);
+
+            release.Set();
+            Assert.Equal(JobState.Running, (await status.Within("the full status answers once the turn ends", TimeSpan.FromSeconds(30))).State);
+            Assert.Equal(JobState.Finished, (await waiting.Within("the job finishes", TimeSpan.FromSeconds(60))).State);
+            Assert.Equal(10, CollectingSink<int>.Results("held-turn").Records.Count);
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
 }

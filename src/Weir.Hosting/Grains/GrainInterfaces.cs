@@ -26,8 +26,11 @@ public interface IJobMasterGrain : IGrainWithStringKey
     /// <summary>Cancels the job, applying the checkpoint retention policy.</summary>
     Task CancelAsync();
 
-    /// <summary>The job's state and figures.</summary>
+    /// <summary>The job's state and figures (the figures asked of every subtask and the checkpoint coordinator).</summary>
     Task<JobStatus> GetStatusAsync();
+
+    /// <summary>The job's state alone, answered by the job master without asking its subtasks: for polling.</summary>
+    Task<JobState> GetStateAsync();
 
     /// <summary>A subtask of <paramref name="attempt"/> failed; an <paramref name="unrecoverable"/> failure (a corrupt or mismatched checkpoint) fails the job without restarts.</summary>
     Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage, bool unrecoverable);
@@ -164,7 +167,10 @@ public sealed record JobStatus(
     long? RestoredCheckpointId)
 {
     /// <summary>True for Finished, Canceled and Failed.</summary>
-    public bool IsTerminal => State is JobState.Finished or JobState.Canceled or JobState.Failed;
+    public bool IsTerminal => IsTerminalState(State);
+
+    /// <summary>True for Finished, Canceled and Failed: the job does not run again.</summary>
+    public static bool IsTerminalState(JobState state) => state is JobState.Finished or JobState.Canceled or JobState.Failed;
 }
 
 /// <summary>Grain keys of a job's grains.</summary>

@@ -253,6 +253,8 @@ internal sealed partial class JobMasterGrain(
         return new JobStatus(JobId, _job?.Graph.Name ?? JobId, _state, _attempt, _restarts, sourceRecords, recordsIn, checkpoints, _failureCause, _restoredCheckpointId);
     }
 
+    public Task<JobState> GetStateAsync() => Task.FromResult(_state);
+
     public async Task TaskFailedAsync(int attempt, TaskKey task, string errorType, string errorMessage, bool unrecoverable)
     {
         if (attempt != _attempt || _state != JobState.Running)
