@@ -320,7 +320,7 @@ internal sealed partial class JobMasterGrain(
         }
     }
 
-    private bool IsTerminal => _state is JobState.Finished or JobState.Canceled or JobState.Failed;
+    private bool IsTerminal => JobStatus.IsTerminalState(_state);
 
     private async Task FailoverAsync(string cause, bool unrecoverable = false)
     {
