@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Weir.Serialization;
 using Weir.Streaming.State;
+using Weir.Streaming.State.Changelog;
 using Weir.Streaming.Timers;
 using Weir.Streaming.Windowing;
 
@@ -12,7 +13,9 @@ namespace Weir.Benchmarks.State;
 /// garbage so they lie scattered over the heap. Before each invocation a quarter of the keys change
 /// (pane updated in place and put, timer list replaced); the invocation is the cut that serializes
 /// them, reported per changed key, with and without <see cref="Prefetch"/>; and a full snapshot of
-/// every key, as full checkpoints and materializations write them.
+/// every key, as full checkpoints and materializations write them. <see cref="TimersInPanes"/>: the
+/// timer lists kept in the pane maps (one table, <see cref="TimedWindowMapSerializer{TAcc}"/>, as the
+/// paned window operator keeps them) against a timer table of their own, in the same run.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
@@ -31,12 +34,15 @@ public class CutBenchmark
     [Params(true, false)]
     public bool Prefetching { get; set; }
 
+    [Params(true, false)]
+    public bool TimersInPanes { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         Prefetch.Enabled = Prefetching;
         WindowMapSerializer<long>.Register();
-        _panes = new StateTable<long, WindowMap<long>>("panes", KeyGroups, m => m.Copy(null));
+        _panes = new StateTable<long, WindowMap<long>>("panes", KeyGroups, ValueDelta<WindowMap<long>>.Whole(m => m.Copy(null)), TimersInPanes ? TimedWindowMapSerializer<long>.Instance : null);
         TimerTimestampsSerializer.Register();
         _timers = new StateTable<long, TimerTimestamps>("timers", KeyGroups, copyValue: null);
         _panes.TrackChanges();
@@ -52,8 +58,7 @@ public class CutBenchmark
                 panes.Set(new TimeWindow(pane * 2_000, (pane + 1) * 2_000), pane);
             }
 
-            _panes.Put(Group(key), key, panes);
-            _timers.Put(Group(key), key, TimerTimestamps.OfSorted([1_999, 3_999]));
+            PutTimers(key, panes, TimerTimestamps.OfSorted([1_999, 3_999]));
             garbage.Add(new byte[random.Next(16, 200)]);
             if (garbage.Count > 1_000)
             {
@@ -76,8 +81,7 @@ public class CutBenchmark
             var group = Group(key);
             _panes.TryGetForUpdate(group, key, out var panes);
             panes.SetAt(0, panes.AccumulatorAt(0) + 1);
-            _panes.Put(group, key, panes);
-            _timers.Put(group, key, TimerTimestamps.OfSorted([1_999, 5_999]));
+            PutTimers(key, panes, TimerTimestamps.OfSorted([1_999, 5_999]));
         }
     }
 
@@ -105,6 +109,20 @@ public class CutBenchmark
             table.WriteCaptured(capture, _writer);
             table.Release(capture);
         }
+    }
+
+    private void PutTimers(long key, WindowMap<long> panes, TimerTimestamps timers)
+    {
+        if (TimersInPanes)
+        {
+            panes.Timers = timers;
+        }
+        else
+        {
+            _timers.Put(Group(key), key, timers);
+        }
+
+        _panes.Put(Group(key), key, panes);
     }
 
     private static int Group(long key) => (int)((ulong)key % KeyGroups);

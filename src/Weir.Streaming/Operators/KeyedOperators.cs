@@ -15,7 +15,10 @@ internal abstract class KeyedOneInputOperator<TKey, TIn, TOut>(Func<TIn, TKey> k
     protected HeapKeyedStateBackend<TKey> Backend => _backend ?? throw new InvalidOperationException("The keyed state backend is created before Open.");
 
     /// <summary>The operator's timers; created (and restored) by operators that use them, in Open.</summary>
-    protected InternalTimerService<TKey> Timers => _timers ??= new InternalTimerService<TKey>(Backend, Context.Services, OnTimer);
+    protected InternalTimerService<TKey> Timers => _timers ??= new InternalTimerService<TKey>(Backend, Context.Services, OnTimer, EventTimerStore());
+
+    /// <summary>Where the operator's event-time timers are kept; null (the default): a state table of their own.</summary>
+    protected virtual ITimerStore<TKey>? EventTimerStore() => null;
 
     /// <summary>A timer fired; the current key is the timer's.</summary>
     protected virtual void OnTimer(long timestamp, TimeDomain domain)

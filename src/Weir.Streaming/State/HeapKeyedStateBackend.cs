@@ -82,8 +82,14 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
     /// <param name="copyValue">Deep-copies a value for copy-on-write if values are mutable containers; null if values are immutable.</param>
     public StateTable<TKey, TValue> Table<TValue>(string name, Func<TValue, TValue>? copyValue) => Table(name, ValueDelta<TValue>.Whole(copyValue));
 
-    /// <summary>A table whose values are containers with element-wise changes (lists, maps).</summary>
-    public StateTable<TKey, TValue> Table<TValue>(string name, ValueDelta<TValue> values)
+    /// <summary>Whether a restored checkpoint holds state named <paramref name="name"/> not yet registered (a table's first use decodes it).</summary>
+    public bool HasPendingRestore(string name) => _pendingRestore.ContainsKey(name);
+
+    /// <summary>A table whose values are containers with element-wise changes (lists, maps), or have a format of their own.</summary>
+    /// <param name="name">The state's name.</param>
+    /// <param name="values">How values are copied and their changes taken.</param>
+    /// <param name="valueSerializer">How the table's values are encoded, if not by the serializer registered for their type (a table's format of its own).</param>
+    public StateTable<TKey, TValue> Table<TValue>(string name, ValueDelta<TValue> values, ISerializer<TValue>? valueSerializer = null)
     {
         if (_tables.TryGetValue(name, out var existing))
         {
@@ -91,7 +97,7 @@ internal sealed class HeapKeyedStateBackend<TKey> : IKeyedStateBackend
                 ?? throw new InvalidOperationException($"State '{name}' was registered before with another type; a state name must keep one type.");
         }
 
-        var table = new StateTable<TKey, TValue>(name, Range.Count, values);
+        var table = new StateTable<TKey, TValue>(name, Range.Count, values, valueSerializer);
         _tables.Add(name, table);
         if (_pendingRestore.Remove(name, out var blocks))
         {

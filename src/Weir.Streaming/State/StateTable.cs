@@ -85,7 +85,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
     {
     }
 
-    public StateTable(string name, int keyGroupCount, ValueDelta<TValue> values)
+    /// <param name="name">The state's name.</param>
+    /// <param name="keyGroupCount">The key groups of the subtask's range.</param>
+    /// <param name="values">How values are copied and their changes taken.</param>
+    /// <param name="valueSerializer">How this table's values are encoded; null: the serializer registered for <typeparamref name="TValue"/>.</param>
+    public StateTable(string name, int keyGroupCount, ValueDelta<TValue> values, ISerializer<TValue>? valueSerializer = null)
     {
         Name = name;
         _values = values;
@@ -98,7 +102,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
 
         _keySerializer = Serializers.Get<TKey>();
-        _valueSerializer = Serializers.Get<TValue>();
+        _valueSerializer = valueSerializer ?? Serializers.Get<TValue>();
     }
 
     public string Name { get; }

@@ -5,9 +5,10 @@ namespace Weir.Streaming.Timers;
 
 /// <summary>
 /// The timers of one keyed operator subtask. The timers themselves live in keyed state (a sorted
-/// list of timestamps per key and domain, <see cref="TimerTimestamps"/>), so checkpoints, restores
-/// and rescaling carry them like any state; a priority queue per domain orders them for firing and
-/// is rebuilt from the state when the operator opens. Deleting removes from state only; the queue
+/// list of timestamps per key and domain, <see cref="TimerTimestamps"/>, in a table of their own or,
+/// for event time, inside the operator's own values: <see cref="ITimerStore{TKey}"/>), so checkpoints,
+/// restores and rescaling carry them like any state; a priority queue per domain orders them for
+/// firing and is rebuilt from the state when the operator opens. Deleting removes from state only; the queue
 /// skips entries no longer in state.
 /// Timers due at one timestamp leave the queue together and fire in key-group order, so the state of
 /// one key group at a time is in the cache (bench/README.md, "Timers at the end of input").
@@ -30,13 +31,17 @@ internal sealed class InternalTimerService<TKey> : ITimerService
     private IDisposable? _wakeup;
     private long _wakeupAt = long.MaxValue;
 
-    public InternalTimerService(HeapKeyedStateBackend<TKey> backend, ITaskServices services, Action<long, TimeDomain> onTimer)
+    /// <param name="backend">The operator's keyed state.</param>
+    /// <param name="services">The task's clock, scheduling and barrier yields.</param>
+    /// <param name="onTimer">Called for each timer fired, with its key current.</param>
+    /// <param name="eventTimers">Where event-time timers are kept; null: a table of their own, <c>_timers-event</c>.</param>
+    public InternalTimerService(HeapKeyedStateBackend<TKey> backend, ITaskServices services, Action<long, TimeDomain> onTimer, ITimerStore<TKey>? eventTimers = null)
     {
         _backend = backend;
         _services = services;
         _onTimer = onTimer;
-        _event = new Domain(backend, "_timers-event");
-        _processing = new Domain(backend, "_timers-processing");
+        _event = new Domain(backend, eventTimers ?? TableStore(backend, "_timers-event"));
+        _processing = new Domain(backend, TableStore(backend, "_timers-processing"));
         ScheduleWakeup();
     }
 
@@ -92,6 +97,12 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         }
     }
 
+    private static TableTimerStore<TKey> TableStore(HeapKeyedStateBackend<TKey> backend, string name)
+    {
+        TimerTimestampsSerializer.Register();
+        return new TableTimerStore<TKey>(backend.Table<TimerTimestamps>(name, copyValue: null));
+    }
+
     private void ScheduleWakeup()
     {
         if (!_processing.TryPeek(out var next))
@@ -110,7 +121,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         private const int MaxBatch = 4096;
 
         private readonly HeapKeyedStateBackend<TKey> _backend;
-        private readonly StateTable<TKey, TimerTimestamps> _table;
+        private readonly ITimerStore<TKey> _store;
         private readonly PriorityQueue<(TKey Key, int KeyGroupIndex), long> _queue = new();
         private readonly List<(TKey Key, int KeyGroupIndex)> _batch = [];
         private int _batchNext;
@@ -120,14 +131,13 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         private (TKey Key, int KeyGroupIndex, long Timestamp)? _firing;
         private bool _firingRegisteredAgain;
 
-        public Domain(HeapKeyedStateBackend<TKey> backend, string name)
+        public Domain(HeapKeyedStateBackend<TKey> backend, ITimerStore<TKey> store)
         {
             _backend = backend;
-            TimerTimestampsSerializer.Register();
-            _table = backend.Table<TimerTimestamps>(name, copyValue: null);
+            _store = store;
             for (var index = 0; index < backend.Range.Count; index++)
             {
-                foreach (var (key, timestamps) in _table.EntriesOf(index))
+                foreach (var (key, timestamps) in _store.EntriesOf(index))
                 {
                     for (var i = 0; i < timestamps.Count; i++)
                     {
@@ -144,7 +154,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
                 var count = 0;
                 for (var index = 0; index < _backend.Range.Count; index++)
                 {
-                    count += _table.EntriesOf(index).Sum(e => e.Value.Count);
+                    count += _store.EntriesOf(index).Sum(e => e.Timers.Count);
                 }
 
                 return count;
@@ -155,7 +165,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         {
             var index = _backend.CurrentKeyGroupIndex;
             var key = _backend.CurrentKey;
-            var exists = _table.TryGet(index, key, out var timestamps);
+            var exists = _store.TryGet(index, key, out var timestamps);
             var position = exists ? timestamps.IndexOf(timestamp) : ~0;
             if (IsFiring(index, key, timestamp))
             {
@@ -172,8 +182,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
                 return;
             }
 
-            // Timer lists are values: replaced, never changed in place (snapshots may read the old one).
-            _table.Put(index, key, exists ? timestamps.Insert(~position, timestamp) : TimerTimestamps.Of(timestamp));
+            _store.Put(index, key, exists ? timestamps.Insert(~position, timestamp) : TimerTimestamps.Of(timestamp));
             _queue.Enqueue((key, index), timestamp);
         }
 
@@ -316,11 +325,11 @@ internal sealed class InternalTimerService<TKey> : ITimerService
             _firing is { } firing && firing.Timestamp == timestamp && firing.KeyGroupIndex == index && EqualityComparer<TKey>.Default.Equals(firing.Key, key);
 
         private bool Contains(int index, TKey key, long timestamp) =>
-            _table.TryGet(index, key, out var timestamps) && timestamps.IndexOf(timestamp) >= 0;
+            _store.TryGet(index, key, out var timestamps) && timestamps.IndexOf(timestamp) >= 0;
 
         private bool Remove(int index, TKey key, long timestamp)
         {
-            if (!_table.TryGet(index, key, out var timestamps))
+            if (!_store.TryGet(index, key, out var timestamps))
             {
                 return false;
             }
@@ -333,11 +342,11 @@ internal sealed class InternalTimerService<TKey> : ITimerService
 
             if (timestamps.Count == 1)
             {
-                _table.Remove(index, key);
+                _store.Remove(index, key);
             }
             else
             {
-                _table.Put(index, key, timestamps.RemoveAt(position));
+                _store.Put(index, key, timestamps.RemoveAt(position));
             }
 
             return true;

@@ -18,6 +18,13 @@ namespace Weir.Streaming.Windowing;
 /// fired: side output or dropped) and window metadata are those of <see cref="WindowOperator{TKey, TIn, TAcc, TOut}"/>
 /// on the same input.
 ///
+/// A key's timers are kept in its pane map (<see cref="WindowMap{TAcc}.Timers"/>, table
+/// <c>window-panes-timed</c>), not in a timer table of their own: a key is one entry, captured and
+/// written once per snapshot, and its timer is a byte or two beside its panes instead of an entry
+/// that repeats the key and the time whole (q5 with full checkpoints wrote 40 % less; bench/README.md,
+/// "Timers inside the panes"). Checkpoints written before, with panes in <c>window-panes</c> and timers
+/// in <c>_timers-event</c>, are taken over at restore.
+///
 /// Used when the result cannot tell the difference: slide divides size, no allowed lateness, and
 /// an aggregate with a merge function over an accumulator without references (a merge that reuses
 /// one of its arguments cannot then change a stored pane).
@@ -31,6 +38,10 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
     OutputTag<TIn>? lateTag) : WindowOperatorBase<TKey, TIn, TAcc, TOut>(keySelector, contents, lateTag)
     where TKey : notnull
 {
+    private const string PanesName = "window-panes-timed";
+    private const string UntimedPanesName = "window-panes";
+    private const string SeparateTimersName = "_timers-event";
+
     private StateTable<TKey, WindowMap<TAcc>>? _panes;
 
     /// <summary>Whether windows of <paramref name="assigner"/> over <paramref name="contents"/> can be computed from panes with the same results.</summary>
@@ -43,14 +54,17 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 
     public override void Open()
     {
+        // The panes first: opening creates the timer service, which reads the timers from them.
+        _panes = WindowTable(PanesName, TimedWindowMapSerializer<TAcc>.Instance);
+        TakeOverSeparateTimers();
         base.Open();
         if (Context.IsRestored && WindowTable("window-contents").Count > 0)
         {
             throw new InvalidOperationException($"Operator '{Context.Name}' restores windows written before sliding windows were kept as panes; restore it with the Weir version that wrote the checkpoint, or start without its state.");
         }
-
-        _panes = WindowTable("window-panes");
     }
+
+    protected override ITimerStore<TKey> EventTimerStore() => new PaneTimers(_panes!);
 
     protected override void ProcessKeyed(TIn record, long timestamp)
     {
@@ -68,9 +82,9 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
         var key = Backend.CurrentKey;
         var pane = new TimeWindow(paneStart, paneStart + slide);
 
-        // Panes are changed in place: take the key group's map for writing first (copy-on-write during a snapshot).
-        _panes!.TryGetForUpdate(index, key, out var panes);
-        panes ??= new WindowMap<TAcc>(2);
+        // Panes are changed in place: the key's map taken for writing (copied first while a snapshot
+        // reads it), and in the table before a timer goes into it.
+        var panes = _panes!.GetOrAddForUpdate(index, key, static () => new WindowMap<TAcc>(2));
         var slot = panes.IndexOf(pane);
         if (slot >= 0)
         {
@@ -122,7 +136,16 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 
         if (panes.Count == 0)
         {
-            _panes.Remove(index, key);
+            // No pane left: the entry goes with the firing timer, unless a later one is still registered.
+            if (panes.Timers is not { } timers || (timers.Count == 1 && timers[0] == timestamp))
+            {
+                _panes.Remove(index, key);
+            }
+            else
+            {
+                _panes.Put(index, key, panes);
+            }
+
             return;
         }
 
@@ -140,5 +163,83 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 
         var steps = ((watermark + 1 - end) / slide) + 1;
         return end + (steps * slide);
+    }
+
+    /// <summary>
+    /// A checkpoint written before timers were kept in the panes holds the panes in
+    /// <c>window-panes</c> and the timers in <c>_timers-event</c>: both move into the panes table,
+    /// once, as the operator opens (so the next checkpoint has them there only).
+    /// </summary>
+    private void TakeOverSeparateTimers()
+    {
+        if (!Backend.HasPendingRestore(UntimedPanesName) && !Backend.HasPendingRestore(SeparateTimersName))
+        {
+            return;
+        }
+
+        WindowMapSerializer<TAcc>.Register();
+        TimerTimestampsSerializer.Register();
+        var untimed = WindowTable(UntimedPanesName);
+        var timers = Backend.Table<TimerTimestamps>(SeparateTimersName, copyValue: null);
+        for (var index = 0; index < Backend.Range.Count; index++)
+        {
+            foreach (var (key, panes) in untimed.EntriesOf(index).ToList())
+            {
+                _panes!.Put(index, key, panes);
+                untimed.Remove(index, key);
+            }
+
+            foreach (var (key, timestamps) in timers.EntriesOf(index).ToList())
+            {
+                var panes = _panes!.GetOrAddForUpdate(index, key, static () => new WindowMap<TAcc>());
+                panes.Timers = timestamps;
+                _panes.Put(index, key, panes);
+                timers.Remove(index, key);
+            }
+        }
+    }
+
+    /// <summary>The event-time timers of a key, kept in its pane map; a map with neither panes nor timers leaves the table.</summary>
+    private sealed class PaneTimers(StateTable<TKey, WindowMap<TAcc>> panes) : ITimerStore<TKey>
+    {
+        public bool TryGet(int keyGroupIndex, TKey key, out TimerTimestamps timers)
+        {
+            if (panes.TryGet(keyGroupIndex, key, out var map) && map.Timers is { } held)
+            {
+                timers = held;
+                return true;
+            }
+
+            timers = default;
+            return false;
+        }
+
+        public void Put(int keyGroupIndex, TKey key, TimerTimestamps timers)
+        {
+            // Taken for writing: a snapshot reading the map keeps the timers it had.
+            var map = panes.GetOrAddForUpdate(keyGroupIndex, key, static () => new WindowMap<TAcc>());
+            map.Timers = timers;
+            panes.Put(keyGroupIndex, key, map);
+        }
+
+        public void Remove(int keyGroupIndex, TKey key)
+        {
+            if (!panes.TryGetForUpdate(keyGroupIndex, key, out var map))
+            {
+                return;
+            }
+
+            if (map.Count == 0)
+            {
+                panes.Remove(keyGroupIndex, key);
+                return;
+            }
+
+            map.Timers = null;
+            panes.Put(keyGroupIndex, key, map);
+        }
+
+        public IEnumerable<(TKey Key, TimerTimestamps Timers)> EntriesOf(int keyGroupIndex) =>
+            panes.EntriesOf(keyGroupIndex).Where(static e => e.Value.Timers.HasValue).Select(static e => (e.Key, e.Value.Timers!.Value));
     }
 }

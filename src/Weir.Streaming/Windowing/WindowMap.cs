@@ -1,5 +1,6 @@
 using Weir.Serialization;
 using Weir.Streaming.State;
+using Weir.Streaming.Timers;
 
 namespace Weir.Streaming.Windowing;
 
@@ -22,8 +23,18 @@ internal sealed class WindowMap<TAcc> : IPrefetchable
 
     public int Count => _count;
 
+    /// <summary>
+    /// The key's event-time timers, when the operator keeps them here (<see cref="PanedWindowOperator{TKey, TIn, TAcc, TOut}"/>,
+    /// written by <see cref="TimedWindowMapSerializer{TAcc}"/>); null if none.
+    /// </summary>
+    public TimerTimestamps? Timers { get; set; }
+
     /// <inheritdoc />
-    public void PrefetchContents() => Prefetch.Array(_entries);
+    public void PrefetchContents()
+    {
+        Prefetch.Array(_entries);
+        Timers?.PrefetchContents();
+    }
 
     public TimeWindow WindowAt(int index) => _entries[index].Window;
 
@@ -120,6 +131,7 @@ internal sealed class WindowMap<TAcc> : IPrefetchable
         }
 
         copy._count = _count;
+        copy.Timers = Timers;
         return copy;
     }
 
@@ -167,5 +179,98 @@ internal sealed class WindowMapSerializer<TAcc> : ISerializer<WindowMap<TAcc>>
         }
 
         return map;
+    }
+}
+
+/// <summary>
+/// Encodes a <see cref="WindowMap{TAcc}"/> with its <see cref="WindowMap{TAcc}.Timers"/>, for a
+/// table of panes: the pane count, each pane's start (the first one's whole, then each as the gap
+/// after the previous pane's end, 0 for adjacent panes) with its size and accumulator, then the
+/// timer count and each timer (the first as its distance from the first pane's end, then each from
+/// the one before). Panes and timers are a few seconds apart, so a key's panes and timer take a
+/// byte or two each after the first start instead of six.
+/// </summary>
+internal sealed class TimedWindowMapSerializer<TAcc> : ISerializer<WindowMap<TAcc>>
+{
+    public static readonly TimedWindowMapSerializer<TAcc> Instance = new();
+
+    private readonly ISerializer<TAcc> _accumulator = Serializers.Get<TAcc>();
+
+    private TimedWindowMapSerializer()
+    {
+    }
+
+    public void Write(DataWriter writer, WindowMap<TAcc> value)
+    {
+        var count = value.Count;
+        writer.WriteVarUInt64((ulong)count);
+        var previousEnd = 0L;
+        for (var i = 0; i < count; i++)
+        {
+            var window = value.WindowAt(i);
+            writer.WriteVarInt64(window.Start - previousEnd);
+            writer.WriteVarInt64(window.End - window.Start);
+            _accumulator.Write(writer, value.AccumulatorAt(i));
+            previousEnd = window.End;
+        }
+
+        if (value.Timers is not { } timers)
+        {
+            writer.WriteVarUInt64(0);
+            return;
+        }
+
+        writer.WriteVarUInt64((ulong)timers.Count);
+        var previous = count > 0 ? value.WindowAt(0).End : 0L;
+        for (var i = 0; i < timers.Count; i++)
+        {
+            writer.WriteVarInt64(timers[i] - previous);
+            previous = timers[i];
+        }
+    }
+
+    public WindowMap<TAcc> Read(ref DataReader reader)
+    {
+        var count = Count(ref reader, "panes");
+        var map = new WindowMap<TAcc>(count);
+        var previousEnd = 0L;
+        for (var i = 0; i < count; i++)
+        {
+            var start = previousEnd + reader.ReadVarInt64();
+            var window = new TimeWindow(start, start + reader.ReadVarInt64());
+            map.Set(window, _accumulator.Read(ref reader));
+            previousEnd = window.End;
+        }
+
+        var timerCount = Count(ref reader, "timers");
+        var previous = count > 0 ? map.WindowAt(0).End : 0L;
+        if (timerCount <= 1)
+        {
+            map.Timers = timerCount == 0 ? null : TimerTimestamps.Of(previous + reader.ReadVarInt64());
+            return map;
+        }
+
+        var timers = new long[timerCount];
+        for (var i = 0; i < timers.Length; i++)
+        {
+            timers[i] = previous + reader.ReadVarInt64();
+            if (i > 0 && timers[i] <= previous)
+            {
+                throw new SerializationException($"a key's timers are not in ascending order ({timers[i]} after {previous}); they are distinct and ascending");
+            }
+
+            previous = timers[i];
+        }
+
+        map.Timers = TimerTimestamps.OfSorted(timers);
+        return map;
+    }
+
+    private static int Count(ref DataReader reader, string what)
+    {
+        var count = reader.ReadVarUInt64();
+        return count <= (ulong)reader.Remaining
+            ? (int)count
+            : throw new SerializationException($"a key's window map says it holds {count} {what}, more than the {reader.Remaining} bytes left");
     }
 }

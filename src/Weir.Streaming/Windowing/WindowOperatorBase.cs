@@ -1,6 +1,8 @@
 using Weir.Streaming.Elements;
 using Weir.Streaming.Operators;
+using Weir.Serialization;
 using Weir.Streaming.State;
+using Weir.Streaming.State.Changelog;
 
 namespace Weir.Streaming.Windowing;
 
@@ -31,9 +33,9 @@ internal abstract class WindowOperatorBase<TKey, TIn, TAcc, TOut>(
         _ = Timers;
     }
 
-    /// <summary>The keyed table of window maps named <paramref name="name"/> (values copied for copy-on-write).</summary>
-    protected StateTable<TKey, WindowMap<TAcc>> WindowTable(string name) =>
-        Backend.Table<WindowMap<TAcc>>(name, windows => windows.Copy(contents.CopyAccumulator));
+    /// <summary>The keyed table of window maps named <paramref name="name"/> (values copied for copy-on-write), encoded by <paramref name="serializer"/> if given.</summary>
+    protected StateTable<TKey, WindowMap<TAcc>> WindowTable(string name, ISerializer<WindowMap<TAcc>>? serializer = null) =>
+        Backend.Table(name, ValueDelta<WindowMap<TAcc>>.Whole(windows => windows.Copy(contents.CopyAccumulator)), serializer);
 
     /// <summary>A record's event time; fails if it has none.</summary>
     protected long EventTimeOf(long timestamp) =>
