@@ -199,6 +199,56 @@ public sealed class ReentrantGateGrain(GrainEvents events) : GateBase(events), I
 {
 }
 
+public interface IInterleavingGateGrain : IGrainWithStringKey
+{
+    /// <summary>Waits for the gate (a turn that holds a non-reentrant grain).</summary>
+    Task<string> WaitAsync();
+
+    [AlwaysInterleave]
+    Task OpenAsync();
+
+    /// <summary>Waits for <see cref="ReleaseHoldAsync"/>, interleaving.</summary>
+    [AlwaysInterleave]
+    Task<string> HoldAsync();
+
+    Task ReleaseHoldAsync();
+
+    Task<int> PingAsync();
+}
+
+public sealed class InterleavingGateGrain : Grain, IInterleavingGateGrain
+{
+    private readonly TaskCompletionSource _gate = new();
+    private readonly TaskCompletionSource _hold = new();
+    private int _pings;
+
+    public async Task<string> WaitAsync()
+    {
+        await _gate.Task;
+        return "opened";
+    }
+
+    public Task OpenAsync()
+    {
+        _gate.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    public async Task<string> HoldAsync()
+    {
+        await _hold.Task;
+        return "released";
+    }
+
+    public Task ReleaseHoldAsync()
+    {
+        _hold.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    public Task<int> PingAsync() => Task.FromResult(++_pings);
+}
+
 public interface IFailingActivationGrain : IGrainWithStringKey
 {
     Task<string> PingAsync();

@@ -61,6 +61,36 @@ public sealed class TurnTests
     }
 
     [Fact]
+    public async Task An_always_interleave_call_starts_while_a_turn_awaits_and_other_calls_still_wait_for_that_turn()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        var gate = silo.GrainFactory.GetGrain<IInterleavingGateGrain>("g");
+
+        var waiting = gate.WaitAsync();
+        var ping = gate.PingAsync();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        Assert.False(ping.IsCompleted, "a call to a method that does not interleave started while another turn awaited");
+
+        // OpenAsync is [AlwaysInterleave]: it passes the queued ping and releases the waiting turn.
+        await gate.OpenAsync().Within("OpenAsync");
+        Assert.Equal("opened", await waiting.Within("WaitAsync"));
+        Assert.Equal(1, await ping.Within("PingAsync"));
+    }
+
+    [Fact]
+    public async Task While_an_always_interleave_call_awaits_other_calls_start()
+    {
+        await using var silo = await TestSilo.StartAsync(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        var gate = silo.GrainFactory.GetGrain<IInterleavingGateGrain>("h");
+
+        var holding = gate.HoldAsync();
+        Assert.Equal(1, await gate.PingAsync().Within("PingAsync"));
+        await gate.ReleaseHoldAsync().Within("ReleaseHoldAsync");
+        Assert.Equal("released", await holding.Within("HoldAsync"));
+    }
+
+    [Fact]
     public async Task Continuations_of_grain_code_run_on_the_activation_not_the_callers_context()
     {
         await using var silo = await TestSilo.StartAsync();

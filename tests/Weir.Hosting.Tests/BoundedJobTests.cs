@@ -29,7 +29,7 @@ public sealed class BoundedJobTests
     }
 
     [Fact]
-    public async Task Waiting_for_a_job_asks_only_its_state_so_the_state_answers_while_a_subtask_is_held_in_a_long_turn()
+    public async Task Waiting_for_a_job_asks_only_its_state_so_the_state_answers_while_a_subtask_is_held_in_a_long_turn_and_while_a_full_status_waits_for_it()
     {
         await using var silo = await TestSilo.StartAsync(("parallelism.default", "1"));
         using var entered = new ManualResetEventSlim();
@@ -65,6 +65,10 @@ public sealed class BoundedJobTests
             await Task.Delay(200);
             Assert.False(status.IsCompleted);
             Assert.False(waiting.IsCompleted);
+
+            // The full status waits for the subtask without holding the job master: its state still answers ([AlwaysInterleave]).
+            Assert.Equal(JobState.Running, await master.GetStateAsync().Within("the job's state answers while a full status waits", TimeSpan.FromSeconds(10)));
+            Assert.False(status.IsCompleted);
 
             release.Set();
             Assert.Equal(JobState.Running, (await status.Within("the full status answers once the turn ends", TimeSpan.FromSeconds(30))).State);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Weir.Grains.Invocation;
 using Weir.Grains.Timers;
 
@@ -12,7 +13,9 @@ namespace Weir.Grains.Activation;
 /// activation's context, so every <c>await</c> in grain code posts its continuation back here
 /// (to <c>_ready</c>). Continuations run before new messages. A message starts a turn; a
 /// non-reentrant grain starts the next message only when the previous turn's task completed,
-/// a reentrant one whenever the loop is free.
+/// a reentrant one whenever the loop is free. Calls to <see cref="AlwaysInterleaveAttribute"/>
+/// methods wait in a queue of their own and start whenever the loop is free, and their turns do
+/// not hold back the others.
 ///
 /// Life cycle. Creating → Activating (constructor and OnActivateAsync run as a lifecycle turn)
 /// → Active → Deactivating (after the running turns end, OnDeactivateAsync runs) → Deactivated
@@ -28,6 +31,9 @@ internal sealed class ActivationData : IThreadPoolWorkItem
     private readonly Queue<(SendOrPostCallback Callback, object? State)> _ready = new();
     private readonly Queue<(SendOrPostCallback Callback, object? State)> _background = new();
     private readonly Queue<Message> _inbox = new();
+
+    // Calls to [AlwaysInterleave] methods: they may pass the inbox while a turn awaits.
+    private readonly Queue<Message> _interleaving = new();
     private readonly List<Message> _running = new(1);
     private readonly List<GrainTimer> _timers = [];
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,6 +41,9 @@ internal sealed class ActivationData : IThreadPoolWorkItem
 
     private ActivationState _state = ActivationState.Creating;
     private bool _scheduled;
+
+    // Running turns that hold back the inbox: those not [AlwaysInterleave].
+    private int _blocking;
     private bool _lifecycleTurn;
     private DeactivationReason? _deactivationRequested;
     private bool _deactivationOverdue;
@@ -84,7 +93,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem
                 return false;
             }
 
-            _inbox.Enqueue(message);
+            (message.AlwaysInterleaves ? _interleaving : _inbox).Enqueue(message);
             if (message.KeepsAlive)
             {
                 _lastActivity = Runtime.TimeProvider.GetTimestamp();
@@ -187,7 +196,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem
     {
         lock (_lock)
         {
-            if (_state != ActivationState.Active || _running.Count > 0 || _inbox.Count > 0 || _ready.Count > 0
+            if (_state != ActivationState.Active || _running.Count > 0 || _inbox.Count > 0 || _interleaving.Count > 0 || _ready.Count > 0
                 || _background.Count > 0 || _lifecycleTurn || now < _keepAliveUntil)
             {
                 return false;
@@ -211,7 +220,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem
                 }
             }
 
-            foreach (var message in _inbox)
+            foreach (var message in _inbox.Concat(_interleaving))
             {
                 if (message.Deadline.At <= now && !message.IsCompleted)
                 {
@@ -303,17 +312,12 @@ internal sealed class ActivationData : IThreadPoolWorkItem
                     step = Step.Deactivate;
                 }
             }
-            else if (_state == ActivationState.Active && (_running.Count == 0 || GrainClass.IsReentrant))
+            else if (_state == ActivationState.Active
+                && (TryTakeCall(_interleaving, out message) || ((_blocking == 0 || GrainClass.IsReentrant) && TryTakeCall(_inbox, out message))))
             {
-                while (_inbox.TryDequeue(out message))
-                {
-                    if (!message.IsCompleted)
-                    {
-                        _running.Add(message);
-                        step = Step.Turn;
-                        break;
-                    }
-                }
+                _running.Add(message);
+                _blocking += message.AlwaysInterleaves ? 0 : 1;
+                step = Step.Turn;
             }
 
             if (step == Step.None && _background.TryDequeue(out continuation))
@@ -347,6 +351,20 @@ internal sealed class ActivationData : IThreadPoolWorkItem
         return true;
     }
 
+    /// <summary>The first call of <paramref name="queue"/> whose caller still waits (those answered already, by a timeout, are dropped).</summary>
+    private static bool TryTakeCall(Queue<Message> queue, [NotNullWhen(true)] out Message? message)
+    {
+        while (queue.TryDequeue(out message))
+        {
+            if (!message.IsCompleted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void StartTurn(Message message)
     {
         Task turn;
@@ -374,7 +392,11 @@ internal sealed class ActivationData : IThreadPoolWorkItem
         message.Complete(turn);
         lock (_lock)
         {
-            _running.Remove(message);
+            if (_running.Remove(message) && !message.AlwaysInterleaves)
+            {
+                _blocking--;
+            }
+
             if (message.KeepsAlive)
             {
                 _lastActivity = Runtime.TimeProvider.GetTimestamp();
@@ -475,6 +497,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem
             _timers.Clear();
             abandoned = [.. _running];
             _running.Clear();
+            _blocking = 0;
             _deactivationTimer?.Dispose();
         }
 
@@ -494,8 +517,9 @@ internal sealed class ActivationData : IThreadPoolWorkItem
         lock (_lock)
         {
             _state = ActivationState.Deactivated;
-            queued = [.. _inbox];
+            queued = [.. _inbox, .. _interleaving];
             _inbox.Clear();
+            _interleaving.Clear();
         }
 
         foreach (var message in queued)

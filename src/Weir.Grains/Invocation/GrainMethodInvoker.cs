@@ -14,6 +14,7 @@ internal abstract class GrainMethodInvoker
         Method = method;
         DisplayName = $"{method.DeclaringType!.Name}.{method.Name}";
         Timeout = method.GetCustomAttribute<ResponseTimeoutAttribute>()?.Timeout;
+        AlwaysInterleaves = method.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null;
     }
 
     public MethodInfo Method { get; }
@@ -22,6 +23,9 @@ internal abstract class GrainMethodInvoker
 
     /// <summary>A per-method timeout overriding the silo's, if the method declares one.</summary>
     public TimeSpan? Timeout { get; }
+
+    /// <summary>Whether calls to the method interleave with any other (<see cref="AlwaysInterleaveAttribute"/>).</summary>
+    public bool AlwaysInterleaves { get; }
 
     /// <summary>How the method crosses silos (its id and codecs); built at first use, so local-only methods never need serializers.</summary>
     public GrainMethod Wire => field ??= GrainMethod.For(Method);

@@ -25,6 +25,8 @@ internal sealed class InboundCall(
 
     public override GrainMethod WireMethod => invoker.Wire;
 
+    public override bool AlwaysInterleaves => invoker.AlwaysInterleaves;
+
     public override byte ForwardCount => (byte)Math.Min(byte.MaxValue, arrivedForwardCount + 1);
 
     public override Task Invoke(Grain grain) => invoker.InvokeRaw(grain, invoker.Wire.ReadArguments(arguments));

@@ -20,6 +20,9 @@ internal abstract class Message
     /// <summary>Whether a message still queued when its activation deactivates goes to the next activation.</summary>
     public virtual bool ForwardOnDeactivation => true;
 
+    /// <summary>Whether it may start while other turns of its activation await, and lets others start while it awaits (<see cref="AlwaysInterleaveAttribute"/>).</summary>
+    public virtual bool AlwaysInterleaves => false;
+
     /// <summary>Whether running it counts as activity for idle collection.</summary>
     public virtual bool KeepsAlive => true;
 

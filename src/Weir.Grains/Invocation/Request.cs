@@ -37,6 +37,8 @@ internal sealed class Request<T>(GrainMethodInvoker method, Func<Grain, object?[
 
     public override string Describe() => method.DisplayName;
 
+    public override bool AlwaysInterleaves => method.AlwaysInterleaves;
+
     public override GrainMethod WireMethod => method.Wire;
 
     public override void WriteArguments(DataWriter writer) => method.Wire.WriteArguments(writer, arguments);
@@ -75,6 +77,8 @@ internal sealed class Request(GrainMethodInvoker method, Func<Grain, object?[], 
     public override void Fail(Exception exception) => _response.TrySetException(exception);
 
     public override string Describe() => method.DisplayName;
+
+    public override bool AlwaysInterleaves => method.AlwaysInterleaves;
 
     public override GrainMethod WireMethod => method.Wire;
 

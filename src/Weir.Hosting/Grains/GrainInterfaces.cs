@@ -26,10 +26,16 @@ public interface IJobMasterGrain : IGrainWithStringKey
     /// <summary>Cancels the job, applying the checkpoint retention policy.</summary>
     Task CancelAsync();
 
-    /// <summary>The job's state and figures (the figures asked of every subtask and the checkpoint coordinator).</summary>
+    /// <summary>
+    /// The job's state and figures (the figures asked of every subtask and the checkpoint coordinator).
+    /// Interleaves: while it waits for a subtask held in a long turn, the job master goes on with
+    /// the job (failures, finished subtasks, cancels) and answers other queries.
+    /// </summary>
+    [AlwaysInterleave]
     Task<JobStatus> GetStatusAsync();
 
-    /// <summary>The job's state alone, answered by the job master without asking its subtasks: for polling.</summary>
+    /// <summary>The job's state alone, answered by the job master without asking its subtasks: for polling; answers even while another call awaits.</summary>
+    [AlwaysInterleave]
     Task<JobState> GetStateAsync();
 
     /// <summary>A subtask of <paramref name="attempt"/> failed; an <paramref name="unrecoverable"/> failure (a corrupt or mismatched checkpoint) fails the job without restarts.</summary>
