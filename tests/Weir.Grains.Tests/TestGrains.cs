@@ -199,13 +199,12 @@ public sealed class ReentrantGateGrain(GrainEvents events) : GateBase(events), I
 {
 }
 
-public interface IInterleavingGateGrain : IGrainWithStringKey
+/// <summary>A gate (<see cref="IGate.WaitAsync"/> holds a non-reentrant grain) with calls that always interleave.</summary>
+public interface IInterleavingGateGrain : IGate
 {
-    /// <summary>Waits for the gate (a turn that holds a non-reentrant grain).</summary>
-    Task<string> WaitAsync();
-
+    /// <summary>Opens the gate, interleaving.</summary>
     [AlwaysInterleave]
-    Task OpenAsync();
+    Task OpenInterleavingAsync();
 
     /// <summary>Waits for <see cref="ReleaseHoldAsync"/>, interleaving.</summary>
     [AlwaysInterleave]
@@ -216,23 +215,12 @@ public interface IInterleavingGateGrain : IGrainWithStringKey
     Task<int> PingAsync();
 }
 
-public sealed class InterleavingGateGrain : Grain, IInterleavingGateGrain
+public sealed class InterleavingGateGrain(GrainEvents events) : GateBase(events), IInterleavingGateGrain
 {
-    private readonly TaskCompletionSource _gate = new();
     private readonly TaskCompletionSource _hold = new();
     private int _pings;
 
-    public async Task<string> WaitAsync()
-    {
-        await _gate.Task;
-        return "opened";
-    }
-
-    public Task OpenAsync()
-    {
-        _gate.TrySetResult();
-        return Task.CompletedTask;
-    }
+    public Task OpenInterleavingAsync() => OpenAsync();
 
     public async Task<string> HoldAsync()
     {

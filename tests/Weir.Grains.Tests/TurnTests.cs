@@ -72,8 +72,8 @@ public sealed class TurnTests
         Assert.False(waiting.IsCompleted);
         Assert.False(ping.IsCompleted, "a call to a method that does not interleave started while another turn awaited");
 
-        // OpenAsync is [AlwaysInterleave]: it passes the queued ping and releases the waiting turn.
-        await gate.OpenAsync().Within("OpenAsync");
+        // OpenInterleavingAsync is [AlwaysInterleave]: it passes the queued ping and releases the waiting turn.
+        await gate.OpenInterleavingAsync().Within("OpenInterleavingAsync");
         Assert.Equal("opened", await waiting.Within("WaitAsync"));
         Assert.Equal(1, await ping.Within("PingAsync"));
     }
