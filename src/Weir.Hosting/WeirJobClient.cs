@@ -56,9 +56,8 @@ public sealed class JobHandle(string jobId, IGrainFactory grains)
     /// <summary>
     /// Polls until the job is finished, cancelled or failed, and returns its status then. The polls ask
     /// the job master for the state alone: a full status asks every subtask for its figures, so a poll
-    /// would wait for the longest turn of any of them, holding the job master meanwhile (a window firing
-    /// every key's timer, on a loaded machine, outlasted a call's 30 s timeout), and it would interrupt
-    /// every subtask 20 times a second.
+    /// would wait for the longest turn of any of them (a window firing every key's timer, on a loaded
+    /// machine, outlasted a call's 30 s timeout), and it would interrupt every subtask 20 times a second.
     /// </summary>
     public async Task<JobStatus> WaitForTerminationAsync(CancellationToken cancellationToken = default)
     {

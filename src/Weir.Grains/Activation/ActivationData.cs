@@ -220,11 +220,14 @@ internal sealed class ActivationData : IThreadPoolWorkItem
                 }
             }
 
-            foreach (var message in _inbox.Concat(_interleaving))
+            foreach (var queue in (ReadOnlySpan<Queue<Message>>)[_inbox, _interleaving])
             {
-                if (message.Deadline.At <= now && !message.IsCompleted)
+                foreach (var message in queue)
                 {
-                    (expired ??= []).Add(message);
+                    if (message.Deadline.At <= now && !message.IsCompleted)
+                    {
+                        (expired ??= []).Add(message);
+                    }
                 }
             }
         }

@@ -20,6 +20,9 @@ namespace Weir.Streaming.Timers;
 internal sealed class InternalTimerService<TKey> : ITimerService
     where TKey : notnull
 {
+    /// <summary>The table of event-time timers, unless the operator keeps them elsewhere.</summary>
+    public const string EventTimersName = "_timers-event";
+
     /// <summary>Timers fired between two looks for barriers (<see cref="ITaskServices.YieldToBarriers"/>).</summary>
     private const int TimersBetweenYields = 256;
 
@@ -40,7 +43,7 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         _backend = backend;
         _services = services;
         _onTimer = onTimer;
-        _event = new Domain(backend, eventTimers ?? TableStore(backend, "_timers-event"));
+        _event = new Domain(backend, eventTimers ?? TableStore(backend, EventTimersName));
         _processing = new Domain(backend, TableStore(backend, "_timers-processing"));
         ScheduleWakeup();
     }
@@ -97,7 +100,8 @@ internal sealed class InternalTimerService<TKey> : ITimerService
         }
     }
 
-    private static TableTimerStore<TKey> TableStore(HeapKeyedStateBackend<TKey> backend, string name)
+    /// <summary>The timers kept in the state table <paramref name="name"/> (registered on first use).</summary>
+    public static TableTimerStore<TKey> TableStore(HeapKeyedStateBackend<TKey> backend, string name)
     {
         TimerTimestampsSerializer.Register();
         return new TableTimerStore<TKey>(backend.Table<TimerTimestamps>(name, copyValue: null));

@@ -40,9 +40,9 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
 {
     private const string PanesName = "window-panes-timed";
     private const string UntimedPanesName = "window-panes";
-    private const string SeparateTimersName = "_timers-event";
 
     private StateTable<TKey, WindowMap<TAcc>>? _panes;
+    private PaneTimers? _timers;
 
     /// <summary>Whether windows of <paramref name="assigner"/> over <paramref name="contents"/> can be computed from panes with the same results.</summary>
     public static bool Applies(WindowAssigner assigner, WindowContents<TKey, TIn, TAcc, TOut> contents, long allowedLateness) =>
@@ -56,6 +56,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
     {
         // The panes first: opening creates the timer service, which reads the timers from them.
         _panes = WindowTable(PanesName, TimedWindowMapSerializer<TAcc>.Instance);
+        _timers = new PaneTimers(_panes);
         TakeOverSeparateTimers();
         base.Open();
         if (Context.IsRestored && WindowTable("window-contents").Count > 0)
@@ -64,7 +65,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
         }
     }
 
-    protected override ITimerStore<TKey> EventTimerStore() => new PaneTimers(_panes!);
+    protected override ITimerStore<TKey> EventTimerStore() => _timers!;
 
     protected override void ProcessKeyed(TIn record, long timestamp)
     {
@@ -134,23 +135,13 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
             panes.RemoveAt(0);
         }
 
-        if (panes.Count == 0)
-        {
-            // No pane left: the entry goes with the firing timer, unless a later one is still registered.
-            if (panes.Timers is not { } timers || (timers.Count == 1 && timers[0] == timestamp))
-            {
-                _panes.Remove(index, key);
-            }
-            else
-            {
-                _panes.Put(index, key, panes);
-            }
-
-            return;
-        }
-
         _panes.Put(index, key, panes);
-        Timers.RegisterEventTimeTimer(Math.Max(end + slide, panes.WindowAt(0).End) - 1);
+
+        // No pane left: the entry leaves the table with its last timer, this one (PaneTimers.Remove, once the callback returns).
+        if (panes.Count > 0)
+        {
+            Timers.RegisterEventTimeTimer(Math.Max(end + slide, panes.WindowAt(0).End) - 1);
+        }
     }
 
     /// <summary>The first window end, from <paramref name="end"/> on in steps of the slide, whose window has not fired at <paramref name="watermark"/>.</summary>
@@ -172,15 +163,14 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
     /// </summary>
     private void TakeOverSeparateTimers()
     {
-        if (!Backend.HasPendingRestore(UntimedPanesName) && !Backend.HasPendingRestore(SeparateTimersName))
+        if (!Backend.HasPendingRestore(UntimedPanesName) && !Backend.HasPendingRestore(InternalTimerService<TKey>.EventTimersName))
         {
             return;
         }
 
         WindowMapSerializer<TAcc>.Register();
-        TimerTimestampsSerializer.Register();
         var untimed = WindowTable(UntimedPanesName);
-        var timers = Backend.Table<TimerTimestamps>(SeparateTimersName, copyValue: null);
+        var separate = InternalTimerService<TKey>.TableStore(Backend, InternalTimerService<TKey>.EventTimersName);
         for (var index = 0; index < Backend.Range.Count; index++)
         {
             foreach (var (key, panes) in untimed.EntriesOf(index).ToList())
@@ -189,12 +179,10 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
                 untimed.Remove(index, key);
             }
 
-            foreach (var (key, timestamps) in timers.EntriesOf(index).ToList())
+            foreach (var (key, timestamps) in separate.EntriesOf(index).ToList())
             {
-                var panes = _panes!.GetOrAddForUpdate(index, key, static () => new WindowMap<TAcc>());
-                panes.Timers = timestamps;
-                _panes.Put(index, key, panes);
-                timers.Remove(index, key);
+                _timers!.Put(index, key, timestamps);
+                separate.Remove(index, key);
             }
         }
     }

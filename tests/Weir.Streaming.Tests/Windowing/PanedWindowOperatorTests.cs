@@ -40,6 +40,9 @@ public sealed class PanedWindowOperatorTests
         Feed(second, Records / 2, Records);
 
         Assert.Equal(expected, first.Output.Concat(second.Output).Order().ToArray());
+
+        // Every window fired: each key's entry left the table with its last timer.
+        Assert.Equal(0, Enumerable.Range(0, All.Count).Sum(second.Panes.EntryCount));
     }
 
     [Fact]
