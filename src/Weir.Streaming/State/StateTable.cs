@@ -717,7 +717,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         /// <summary>The chunks, in order: <see cref="Count"/> entries, every chunk full but the last.</summary>
         public KeyValuePair<TKey, TValue>[][] Chunks { get; }
 
-        /// <summary>Clears the chunks (no value stays reachable through them) and gives them back; once: false if they were already.</summary>
+        /// <summary>
+        /// Clears the chunks, if entries hold references (no value stays reachable through them), and
+        /// gives them back; once: false if they were already. Entries of plain data are left as they are:
+        /// clearing them cost a memset of the whole capture per checkpoint (bench/README.md).
+        /// </summary>
         public bool Return(Stack<KeyValuePair<TKey, TValue>[]> free, long tableEntries)
         {
             if (Interlocked.Exchange(ref _returned, 1) != 0)
@@ -725,9 +729,12 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 return false;
             }
 
-            for (var i = 0; i < _full; i++)
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
             {
-                System.Array.Clear(Chunks[i]);
+                for (var i = 0; i < _full; i++)
+                {
+                    System.Array.Clear(Chunks[i]);
+                }
             }
 
             lock (free)
@@ -740,7 +747,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
             if (_full < Chunks.Length)
             {
-                System.Array.Clear(Chunks[_full], 0, Count - (_full * ChunkLength));
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
+                {
+                    System.Array.Clear(Chunks[_full], 0, Count - (_full * ChunkLength));
+                }
+
                 ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(Chunks[_full]);
             }
 
@@ -748,7 +759,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>Entries collected for a pass over their values, in an array from the shared pool; cleared after each pass so it keeps no value alive.</summary>
+    /// <summary>Entries collected for a pass over their values, in an array from the shared pool; cleared after each pass so it keeps no value alive (if they refer to any).</summary>
     private sealed class EntryBuffer(int capacity)
     {
         private KeyValuePair<TKey, TValue>[] _entries = capacity == 0 ? [] : ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Rent(capacity);
@@ -762,7 +773,11 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         public void Clear()
         {
-            System.Array.Clear(_entries, 0, _count);
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
+            {
+                System.Array.Clear(_entries, 0, _count);
+            }
+
             _count = 0;
         }
 
