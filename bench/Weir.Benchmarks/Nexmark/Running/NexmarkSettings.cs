@@ -137,6 +137,10 @@ internal sealed record NexmarkSettings
                 throw new FormatException("--aligned-checkpoint-timeout needs --unaligned (the timeout turns aligned checkpoints unaligned).");
             }
 
+            // Before the runs, not after them: a path that cannot be written would lose minutes of figures.
+            CheckWritable("--json", result.JsonPath);
+            CheckWritable("--output", result.OutputPath);
+            CheckWritable("--dump-events", result.DumpEventsPath);
             return result;
         }
         catch (FormatException e)
@@ -144,6 +148,39 @@ internal sealed record NexmarkSettings
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return null;
+        }
+    }
+
+    /// <summary>Checks that a file can be written at <paramref name="path"/>: its directory is made (as the write would), and the file opened for writing; a file that was not there is not left behind.</summary>
+    private static void CheckWritable(string option, string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+            {
+                throw new FormatException($"{option}: '{path}' is a directory; give the path of a file.");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var existed = File.Exists(full);
+            using (File.Open(full, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            if (!existed)
+            {
+                File.Delete(full);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new FormatException($"{option}: cannot write a file at '{path}': {e.Message}", e);
         }
     }
 
