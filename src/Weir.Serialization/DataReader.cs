@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace Weir.Serialization;
@@ -75,6 +77,39 @@ public ref struct DataReader
 
     /// <summary>Reads an unsigned varint.</summary>
     public ulong ReadVarUInt64()
+    {
+        var position = _position;
+        var data = _data;
+        if ((uint)position < (uint)data.Length)
+        {
+            var first = data[position];
+            if (first < 0x80)
+            {
+                _position = position + 1;
+                return first;
+            }
+
+            if (Bmi2.X64.IsSupported && data.Length - position >= sizeof(ulong))
+            {
+                // 2 to 8 bytes at once: the last byte is the first without the continuation bit; the 7-bit
+                // groups of the bytes up to it are gathered into one value (DataWriter's store, reversed).
+                var word = BinaryPrimitives.ReadUInt64LittleEndian(data[position..]);
+                var lasts = ~word & 0x8080_8080_8080_8080UL;
+                if (lasts != 0)
+                {
+                    var length = (BitOperations.TrailingZeroCount(lasts) >> 3) + 1;
+                    var bytes = length == sizeof(ulong) ? word : word & ((1UL << (length * 8)) - 1);
+                    _position = position + length;
+                    return Bmi2.X64.ParallelBitExtract(bytes, 0x7F7F_7F7F_7F7F_7F7FUL);
+                }
+            }
+        }
+
+        return ReadVarUInt64ByteByByte();
+    }
+
+    /// <summary><see cref="ReadVarUInt64"/> a byte at a time: near the end of the data, for varints of 9 or 10 bytes, and without BMI2.</summary>
+    private ulong ReadVarUInt64ByteByByte()
     {
         ulong result = 0;
         for (var shift = 0; shift < 70; shift += 7)

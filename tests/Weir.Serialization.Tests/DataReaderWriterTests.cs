@@ -109,6 +109,56 @@ public sealed class DataReaderWriterTests
         }
     }
 
+    [Fact]
+    public void Varints_of_every_length_read_back_wherever_they_fall_and_however_many_bytes_follow_them()
+    {
+        // The reader takes 2-8 byte varints from one word when 8 bytes are left, else a byte at a time:
+        // every bit length, with 0-9 bytes before and after (so both ways, and the switch between them).
+        var random = new Random(5);
+        for (var bits = 0; bits <= 64; bits++)
+        {
+            var top = bits == 0 ? 0 : 1UL << (bits - 1);
+            var all = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+            foreach (var value in new[] { top, all, top | ((ulong)random.NextInt64() & all) })
+            {
+                for (var before = 0; before <= 9; before++)
+                {
+                    for (var after = 0; after <= 9; after++)
+                    {
+                        byte[] data = [.. Enumerable.Repeat((byte)0xFF, before), .. Leb128(value), .. Enumerable.Repeat((byte)0x80, after)];
+                        var reader = new DataReader(data);
+                        reader.ReadRaw(before);
+
+                        Assert.Equal(value, reader.ReadVarUInt64());
+                        Assert.Equal(data.Length - after, reader.Position);
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x81, 0x00 }, 1UL)]
+    [InlineData(new byte[] { 0x81, 0x80, 0x80, 0x00, 0x7F, 0x7F, 0x7F, 0x7F }, 1UL)]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x01 }, (1UL << 56) - 1)]
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00 }, 1UL << 56)]
+    public void Padded_varints_read_as_their_value_whether_taken_whole_or_byte_by_byte(byte[] data, ulong expected)
+    {
+        var reader = new DataReader(data);
+
+        Assert.Equal(expected, reader.ReadVarUInt64());
+    }
+
+    [Fact]
+    public void A_varint_cut_short_or_longer_than_ten_bytes_is_an_error_saying_so()
+    {
+        var cut = Assert.Throws<SerializationException>(() => new DataReader([0x80, 0x80, 0x80]).ReadVarUInt64());
+        Assert.Contains("a byte", cut.Message);
+
+        var endless = Assert.Throws<SerializationException>(() => new DataReader([.. Enumerable.Repeat((byte)0x80, 16)]).ReadVarUInt64());
+        Assert.Contains("longer than 10 bytes", endless.Message);
+    }
+
     private static byte[] Leb128(ulong value)
     {
         var bytes = new List<byte>();
