@@ -84,27 +84,21 @@ public sealed class DataReaderWriterTests
     {
         // The writer stores 2-8 byte varints as one word: against a byte-at-a-time encoder, for
         // every bit length, after 0-17 bytes already written (so some land at the end of the 16-byte buffer and grow it).
-        var random = new Random(3);
-        for (var bits = 0; bits <= 64; bits++)
+        foreach (var value in EveryBitLength(new Random(3)))
         {
-            var top = bits == 0 ? 0 : 1UL << (bits - 1);
-            var all = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-            foreach (var value in new[] { top, all, top | ((ulong)random.NextInt64() & all) })
+            for (var before = 0; before <= 17; before++)
             {
-                for (var before = 0; before <= 17; before++)
+                var writer = new DataWriter(16);
+                var prefix = Enumerable.Range(1, before).Select(i => (byte)i).ToArray();
+                foreach (var b in prefix)
                 {
-                    var writer = new DataWriter(16);
-                    var prefix = Enumerable.Range(1, before).Select(i => (byte)i).ToArray();
-                    foreach (var b in prefix)
-                    {
-                        writer.WriteByte(b);
-                    }
-
-                    writer.WriteVarUInt64(value);
-                    writer.WriteByte(0xEE);
-
-                    Assert.Equal([.. prefix, .. Leb128(value), 0xEE], writer.ToArray());
+                    writer.WriteByte(b);
                 }
+
+                writer.WriteVarUInt64(value);
+                writer.WriteByte(0xEE);
+
+                Assert.Equal([.. prefix, .. Leb128(value), 0xEE], writer.ToArray());
             }
         }
     }
@@ -114,26 +108,33 @@ public sealed class DataReaderWriterTests
     {
         // The reader takes 2-8 byte varints from one word when 8 bytes are left, else a byte at a time:
         // every bit length, with 0-9 bytes before and after (so both ways, and the switch between them).
-        var random = new Random(5);
+        foreach (var value in EveryBitLength(new Random(5)))
+        {
+            for (var before = 0; before <= 9; before++)
+            {
+                for (var after = 0; after <= 9; after++)
+                {
+                    byte[] data = [.. Enumerable.Repeat((byte)0xFF, before), .. Leb128(value), .. Enumerable.Repeat((byte)0x80, after)];
+                    var reader = new DataReader(data);
+                    reader.ReadRaw(before);
+
+                    Assert.Equal(value, reader.ReadVarUInt64());
+                    Assert.Equal(data.Length - after, reader.Position);
+                }
+            }
+        }
+    }
+
+    /// <summary>For every bit length from 0 to 64: the lowest value of that length, the highest, and one between.</summary>
+    private static IEnumerable<ulong> EveryBitLength(Random random)
+    {
         for (var bits = 0; bits <= 64; bits++)
         {
             var top = bits == 0 ? 0 : 1UL << (bits - 1);
             var all = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-            foreach (var value in new[] { top, all, top | ((ulong)random.NextInt64() & all) })
-            {
-                for (var before = 0; before <= 9; before++)
-                {
-                    for (var after = 0; after <= 9; after++)
-                    {
-                        byte[] data = [.. Enumerable.Repeat((byte)0xFF, before), .. Leb128(value), .. Enumerable.Repeat((byte)0x80, after)];
-                        var reader = new DataReader(data);
-                        reader.ReadRaw(before);
-
-                        Assert.Equal(value, reader.ReadVarUInt64());
-                        Assert.Equal(data.Length - after, reader.Position);
-                    }
-                }
-            }
+            yield return top;
+            yield return all;
+            yield return top | ((ulong)random.NextInt64() & all);
         }
     }
 
