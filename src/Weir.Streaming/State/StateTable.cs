@@ -107,6 +107,13 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
     public string Name { get; }
 
+    /// <summary>
+    /// Whether a key and value refer to objects: captured entries and pass buffers are then cleared when
+    /// given back, so no value stays reachable through them; entries of plain data are not (the clear was
+    /// a memset of a whole capture per checkpoint; bench/README.md, "q4's timers, and captures of plain data").
+    /// </summary>
+    private static bool EntriesHoldReferences => RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>();
+
     /// <summary>Entries over all key groups (read off the task thread, as when a capture is released, only as a hint).</summary>
     public long Count => _groups.Sum(g => (long)g.Count);
 
@@ -717,11 +724,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         /// <summary>The chunks, in order: <see cref="Count"/> entries, every chunk full but the last.</summary>
         public KeyValuePair<TKey, TValue>[][] Chunks { get; }
 
-        /// <summary>
-        /// Clears the chunks, if entries hold references (no value stays reachable through them), and
-        /// gives them back; once: false if they were already. Entries of plain data are left as they are:
-        /// clearing them cost a memset of the whole capture per checkpoint (bench/README.md).
-        /// </summary>
+        /// <summary>Clears the chunks if entries hold references (<see cref="EntriesHoldReferences"/>) and gives them back; once: false if they were already.</summary>
         public bool Return(Stack<KeyValuePair<TKey, TValue>[]> free, long tableEntries)
         {
             if (Interlocked.Exchange(ref _returned, 1) != 0)
@@ -729,7 +732,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
                 return false;
             }
 
-            if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
+            if (EntriesHoldReferences)
             {
                 for (var i = 0; i < _full; i++)
                 {
@@ -747,7 +750,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
             if (_full < Chunks.Length)
             {
-                if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
+                if (EntriesHoldReferences)
                 {
                     System.Array.Clear(Chunks[_full], 0, Count - (_full * ChunkLength));
                 }
@@ -759,7 +762,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
         }
     }
 
-    /// <summary>Entries collected for a pass over their values, in an array from the shared pool; cleared after each pass so it keeps no value alive (if they refer to any).</summary>
+    /// <summary>Entries collected for a pass over their values, in an array from the shared pool; cleared after each pass (<see cref="EntriesHoldReferences"/>) so it keeps no value alive.</summary>
     private sealed class EntryBuffer(int capacity)
     {
         private KeyValuePair<TKey, TValue>[] _entries = capacity == 0 ? [] : ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Rent(capacity);
@@ -773,7 +776,7 @@ internal sealed class StateTable<TKey, TValue> : IStateTable
 
         public void Clear()
         {
-            if (RuntimeHelpers.IsReferenceOrContainsReferences<KeyValuePair<TKey, TValue>>())
+            if (EntriesHoldReferences)
             {
                 System.Array.Clear(_entries, 0, _count);
             }
