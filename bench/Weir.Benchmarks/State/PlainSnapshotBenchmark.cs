@@ -29,9 +29,13 @@ public class PlainSnapshotBenchmark
         {
             var key = 1_000 + i;
             var opened = 1_700_000_000_000 + random.Next(1_000_000);
-            _table.Put((int)((ulong)key % KeyGroups), key, ((long)random.Next(10), opened, opened + random.Next(1_000, 100_000), (long)random.Next(-1, 100_000)));
+            _table.Put((int)((ulong)key % KeyGroups), key, Auction(random, opened));
         }
     }
+
+    /// <summary>An open auction as q4's winning-bid state holds it: category, opened, expires, highest price (-1: none yet).</summary>
+    internal static (long, long, long, long) Auction(Random random, long opened) =>
+        (random.Next(10), opened, opened + random.Next(1_000, 100_000), random.Next(-1, 100_000));
 
     [Benchmark(OperationsPerInvoke = Keys)]
     public int CapturePerKey()

@@ -38,7 +38,7 @@ public class RestoreBenchmark
             var opened = 1_700_000_000_000 + random.Next(1_000_000);
             if (table is StateTable<long, (long, long, long, long)> auctions)
             {
-                auctions.Put(group, key, (random.Next(10), opened, opened + random.Next(1_000, 100_000), random.Next(-1, 100_000)));
+                auctions.Put(group, key, PlainSnapshotBenchmark.Auction(random, opened));
             }
             else
             {

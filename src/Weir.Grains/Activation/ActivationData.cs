@@ -41,9 +41,6 @@ internal sealed class ActivationData : IThreadPoolWorkItem
 
     private ActivationState _state = ActivationState.Creating;
     private bool _scheduled;
-
-    // Running turns that hold back the inbox: those not [AlwaysInterleave].
-    private int _blocking;
     private bool _lifecycleTurn;
     private DeactivationReason? _deactivationRequested;
     private bool _deactivationOverdue;
@@ -316,10 +313,9 @@ internal sealed class ActivationData : IThreadPoolWorkItem
                 }
             }
             else if (_state == ActivationState.Active
-                && (TryTakeCall(_interleaving, out message) || ((_blocking == 0 || GrainClass.IsReentrant) && TryTakeCall(_inbox, out message))))
+                && (TryTakeCall(_interleaving, out message) || ((GrainClass.IsReentrant || !HoldsInbox()) && TryTakeCall(_inbox, out message))))
             {
                 _running.Add(message);
-                _blocking += message.AlwaysInterleaves ? 0 : 1;
                 step = Step.Turn;
             }
 
@@ -352,6 +348,20 @@ internal sealed class ActivationData : IThreadPoolWorkItem
         }
 
         return true;
+    }
+
+    /// <summary>Whether a running turn holds back the inbox: one that is not an <see cref="AlwaysInterleaveAttribute"/> call (under the lock).</summary>
+    private bool HoldsInbox()
+    {
+        foreach (var running in _running)
+        {
+            if (!running.AlwaysInterleaves)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The first call of <paramref name="queue"/> whose caller still waits (those answered already, by a timeout, are dropped).</summary>
@@ -395,10 +405,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem
         message.Complete(turn);
         lock (_lock)
         {
-            if (_running.Remove(message) && !message.AlwaysInterleaves)
-            {
-                _blocking--;
-            }
+            _running.Remove(message);
 
             if (message.KeepsAlive)
             {
@@ -500,7 +507,6 @@ internal sealed class ActivationData : IThreadPoolWorkItem
             _timers.Clear();
             abandoned = [.. _running];
             _running.Clear();
-            _blocking = 0;
             _deactivationTimer?.Dispose();
         }
 

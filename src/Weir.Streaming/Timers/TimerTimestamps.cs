@@ -135,6 +135,25 @@ internal sealed class TimerTimestampsSerializer : ISerializer<TimerTimestamps>
             timestamps[i] = reader.ReadVarInt64();
         }
 
+        return Decoded(timestamps);
+    }
+
+    /// <summary>
+    /// Timestamps just decoded (from this format or from a value that holds its timers), at least two,
+    /// checked as <see cref="TimerTimestamps.OfSorted"/> takes them: a key's timers are searched by
+    /// bisection, so a corrupt list that is not ascending would lose and repeat timers, not fail.
+    /// </summary>
+    /// <exception cref="SerializationException">They are not distinct and ascending.</exception>
+    public static TimerTimestamps Decoded(long[] timestamps)
+    {
+        for (var i = 1; i < timestamps.Length; i++)
+        {
+            if (timestamps[i] <= timestamps[i - 1])
+            {
+                throw new SerializationException($"a key's timers are not in ascending order ({timestamps[i]} after {timestamps[i - 1]}); they are distinct and ascending");
+            }
+        }
+
         return TimerTimestamps.OfSorted(timestamps);
     }
 }

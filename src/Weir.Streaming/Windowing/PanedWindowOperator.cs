@@ -59,7 +59,7 @@ internal sealed class PanedWindowOperator<TKey, TIn, TAcc, TOut>(
         _timers = new PaneTimers(_panes);
         TakeOverSeparateTimers();
         base.Open();
-        if (Context.IsRestored && WindowTable("window-contents").Count > 0)
+        if (Backend.HasPendingRestore("window-contents"))
         {
             throw new InvalidOperationException($"Operator '{Context.Name}' restores windows written before sliding windows were kept as panes; restore it with the Weir version that wrote the checkpoint, or start without its state.");
         }

@@ -254,15 +254,10 @@ internal sealed class TimedWindowMapSerializer<TAcc> : ISerializer<WindowMap<TAc
         for (var i = 0; i < timers.Length; i++)
         {
             timers[i] = previous + reader.ReadVarInt64();
-            if (i > 0 && timers[i] <= previous)
-            {
-                throw new SerializationException($"a key's timers are not in ascending order ({timers[i]} after {previous}); they are distinct and ascending");
-            }
-
             previous = timers[i];
         }
 
-        map.Timers = TimerTimestamps.OfSorted(timers);
+        map.Timers = TimerTimestampsSerializer.Decoded(timers);
         return map;
     }
 

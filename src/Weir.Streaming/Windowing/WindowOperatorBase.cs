@@ -1,6 +1,6 @@
+using Weir.Serialization;
 using Weir.Streaming.Elements;
 using Weir.Streaming.Operators;
-using Weir.Serialization;
 using Weir.Streaming.State;
 using Weir.Streaming.State.Changelog;
 

@@ -51,6 +51,23 @@ public sealed class TimerTimestampsTests
         Assert.Throws<ArgumentException>(() => TimerTimestamps.OfSorted([]));
     }
 
+    [Fact]
+    public void A_decoded_timer_list_that_is_not_ascending_is_an_error_saying_so()
+    {
+        var writer = new DataWriter();
+        writer.WriteVarUInt64(4);
+        writer.WriteVarInt64(30);
+        writer.WriteVarInt64(10);
+        writer.WriteVarInt64(20);
+
+        var error = Assert.Throws<SerializationException>(() =>
+        {
+            var reader = new DataReader(writer.WrittenSpan);
+            TimerTimestampsSerializer.Instance.Read(ref reader);
+        });
+        Assert.Contains("not in ascending order (10 after 30)", error.Message);
+    }
+
     [Theory]
     [InlineData(new long[] { 1_999 })]
     [InlineData(new long[] { -5, 1_999, long.MaxValue - 1 })]

@@ -82,6 +82,21 @@ public sealed class PanedWindowOperatorTests
     }
 
     [Fact]
+    public async Task A_checkpoint_of_windows_kept_whole_is_refused_at_open_naming_the_operator()
+    {
+        // The layout before sliding windows were kept as panes: one map per key of whole windows.
+        WindowMapSerializer<Record>.Register();
+        var old = new HeapKeyedStateBackend<long>(All, MaxParallelism);
+        var windows = new WindowMap<Record>();
+        windows[new TimeWindow(0, Size)] = new Record(1, 5);
+        old.Table<WindowMap<Record>>("window-contents", copyValue: null).Put(1, 1L, windows);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await OpenAsync(restoredFrom: await WriteAsync(old, "chk-whole")));
+
+        Assert.Contains("Operator 'window' restores windows written before sliding windows were kept as panes", error.Message);
+    }
+
+    [Fact]
     public void A_pane_map_with_timers_reads_back_as_written_and_a_corrupt_one_says_what_is_wrong()
     {
         var serializer = TimedWindowMapSerializer<long>.Instance;
