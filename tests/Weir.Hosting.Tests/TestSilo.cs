@@ -26,12 +26,16 @@ internal sealed class TestSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<TestSilo> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<TestSilo> StartAsync(params (string Key, string Value)[] settings) => StartAsync(static _ => { }, settings);
+
+    /// <summary>A silo whose services <paramref name="services"/> registers first (Weir's own are added only where none is).</summary>
+    public static async Task<TestSilo> StartAsync(Action<IServiceCollection> services, params (string Key, string Value)[] settings)
     {
         var directory = Path.Combine(Path.GetTempPath(), "weir-test-" + Guid.NewGuid().ToString("N")[..8]);
         var options = WeirOptions.Default.With([("execution.checkpointing.dir", directory), .. settings]);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        services(builder.Services);
         builder.Services.AddWeir(options);
         var host = builder.Build();
         await host.StartAsync();

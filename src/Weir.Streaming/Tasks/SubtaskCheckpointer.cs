@@ -323,6 +323,7 @@ internal sealed class SubtaskCheckpointer(
         finally
         {
             Release(captures);
+            pending.Settled.TrySetResult();
         }
     }
 
@@ -403,8 +404,18 @@ internal sealed class SubtaskCheckpointer(
         /// <summary>A source at the end of its input: it ends its stream once this checkpoint completes.</summary>
         public bool EndsStream { get; init; }
 
+        /// <summary>The files the asynchronous part writes, named before it writes them; only it adds to the list.</summary>
         public List<string> Written { get; } = [];
 
+        /// <summary>The asynchronous part is over: every write it started has landed or failed.</summary>
+        public TaskCompletionSource Settled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>
+        /// Cancels the asynchronous part and, with a <paramref name="store"/>, deletes what it wrote once
+        /// it is over (Flink's <c>StateUtil.discardStateFuture</c>). Deleting at once would race writes in
+        /// flight: a write past its last cancellation check (a file's rename, a blob's commit) lands after
+        /// the delete and leaves a file no checkpoint names in <c>chk-n</c>.
+        /// </summary>
         public void Abort(ICheckpointStore? store)
         {
             Waiting?.Timer.Dispose();
@@ -414,9 +425,22 @@ internal sealed class SubtaskCheckpointer(
                 return;
             }
 
-            foreach (var path in Written.ToArray())
+            _ = DeleteWrittenAsync(store);
+        }
+
+        private async Task DeleteWrittenAsync(ICheckpointStore store)
+        {
+            await Settled.Task.ConfigureAwait(false);
+            foreach (var path in Written)
             {
-                _ = store.DeleteAsync(path).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                try
+                {
+                    await store.DeleteAsync(path).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Best effort: a file left in chk-n is named by no checkpoint, as one of a task that died.
+                }
             }
         }
     }
