@@ -11,8 +11,10 @@ namespace Weir.Benchmarks.Nexmark.Queries;
 /// the winning bids (<c>AVG</c> of BIGINT: truncated, as Flink's).
 ///
 /// Two keyed stages. By auction id: the auction's category and times, and the highest price of
-/// the bids inside them; bids that arrive before their auction wait, until the watermark passes
-/// their time (no auction not yet seen can open before the watermark). The winner is emitted when
+/// the bids inside them; bids that arrive before their auction (the generator bids on up to ten
+/// auctions not yet opened) wait, each under a timer at its time, until the watermark passes it (no
+/// auction not yet seen can open before the watermark) or the auction comes and takes them with
+/// their timers, so an open auction keeps one timer, its expiry. The winner is emitted when
 /// the watermark passes the auction's expiry. By category: the running sum and count, emitting the
 /// average after every winner.
 ///
@@ -68,6 +70,9 @@ public sealed class Q4AveragePriceByCategory : NexmarkQuery
                     {
                         max = Math.Max(max, price);
                     }
+
+                    // The bid waited for this auction under a timer of its own, which has nothing left to clean up.
+                    context.TimerService.DeleteEventTimeTimer(time);
                 }
 
                 _early.Clear();
